@@ -331,13 +331,12 @@ class _Printer:
 
         previous: _Element | None = None
         for element in elements:
-            if (
-                isinstance(element, _MemberElement)
-                and element.piece.key is not None
-                and element.piece.one_line
-                and not element.hoisted
-            ):
-                if previous is not None and self._blank_between(previous.last_line, element.first_line):
+            if isinstance(element, _MemberElement) and element.piece.key is not None and element.piece.one_line:
+                # Hoisted comments are printed as a comment line above the member, which breaks
+                # the run before it exactly as it will when the output is formatted again.
+                if element.hoisted or (
+                    previous is not None and self._blank_between(previous.last_line, element.first_line)
+                ):
                     close_run()
                 run.append(element)
             else:

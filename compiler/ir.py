@@ -9,14 +9,59 @@ Every block keeps `span` (its header) and `spans` (attribute name to the attribu
 range), so that a policy can point at `user = 0` rather than at the service.
 """
 
-from typing import Annotated, ClassVar, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from stackc.diagnostics import Span
 from stackc.schema.spec import Lang
 from stackc.values import Cpu, Duration, Percent, Ref, Size, Text
 
+BaseModelT = TypeVar("BaseModelT", bound=BaseModel)
+
 PortRef = int | str  # a port number, or the name of one of the service's `ports`
+
+_PLANS: dict[type, list[tuple[str, Any, Callable[[], Any] | None]]] = {}
+
+
+def assign(obj: BaseModel, **values: Any) -> None:
+    """Set derived values on a model the compiler owns (pydantic's `__setattr__` is slow)."""
+    obj.__dict__.update(values)
+    obj.__pydantic_fields_set__.update(values)
+
+
+def _unvalidated(factory: Callable[[], Any] | None) -> Callable[[], Any] | None:
+    # A default that is itself a model is built the same way, not validated field by field.
+    if isinstance(factory, type) and issubclass(factory, BaseModel):
+        return lambda: construct(factory)
+    return factory
+
+
+def construct(model: type[BaseModelT], **values: Any) -> BaseModelT:
+    """Build a model from values the decoder has already type-checked.
+
+    Like `model_construct`, without its per-field `inspect.signature` call on default factories
+    (pydantic checks whether each factory takes the validated data), which cost more than all
+    the rest of decoding on a large stack.
+    """
+    plan = _PLANS.get(model)
+    if plan is None:
+        plan = _PLANS[model] = [
+            (name, info.default, _unvalidated(info.default_factory))  # type: ignore[arg-type]
+            for name, info in model.model_fields.items()
+        ]
+    data = {}
+    for name, default, factory in plan:
+        if name in values:
+            data[name] = values[name]
+        else:
+            data[name] = factory() if factory is not None else default
+    obj = model.__new__(model)
+    object.__setattr__(obj, "__dict__", data)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
 
 
 class Block(BaseModel):
@@ -145,9 +190,12 @@ class Volume(Block):
     size: Size = Size("1Gi", 1024**3)
 
 
+_DEFAULT_STEPS = (Percent.parse("10%"), Percent.parse("50%"))
+
+
 class Deploy(Block):
     strategy: Literal["rolling", "canary", "blue_green"] = "rolling"
-    steps: list[Percent] = Field(default_factory=lambda: [Percent.parse("10%"), Percent.parse("50%")])
+    steps: list[Percent] = Field(default_factory=lambda: list(_DEFAULT_STEPS))
     pause: Duration = Duration.parse("2m")
     rollback: bool = True
 

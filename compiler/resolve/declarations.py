@@ -49,7 +49,7 @@ class Declarations:
         return next(iter(self.by_kind[kind].values()), None)
 
 
-def declare(blocks: list[t.Block], entry: str) -> Declarations:
+def declare(blocks: list[t.Block], entry: str, broken: set[tuple[str, str]] = frozenset()) -> Declarations:  # type: ignore[assignment]
     decls = Declarations()
     workloads: dict[str, t.Block] = {}
     for block in blocks:
@@ -96,7 +96,7 @@ def declare(blocks: list[t.Block], entry: str) -> Declarations:
                 continue
             workloads[name] = block
         table[name] = block
-    if not decls.by_kind["stack"]:
+    if not decls.by_kind["stack"] and not any(kind == "stack" for kind, _ in broken):
         decls.diagnostics.append(
             error(
                 "E0310",

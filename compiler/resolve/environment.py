@@ -11,8 +11,8 @@ from stackc import ir
 from stackc.diagnostics import Diagnostic, Label, did_you_mean, error, merge_environments
 from stackc.resolve.cycles import find_cycles
 from stackc.resolve.declarations import Declarations, declare
-from stackc.resolve.merge import Body, merge, own_layer
-from stackc.resolve.program import Program
+from stackc.resolve.merge import Body, LayerCache, merge, own_layer
+from stackc.resolve.program import Program, std_modules
 from stackc.resolve.references import check_model
 from stackc.schema.decode import Context, decode_block, layer_rules
 from stackc.syntax import tree as t
@@ -22,24 +22,25 @@ PROD_NAMES = ("prod", "production")
 
 
 def resolve(program: Program) -> tuple[dict[str, ir.EnvironmentModel], list[Diagnostic]]:
-    decls = declare(program.blocks, program.entry)
+    decls = declare(program.blocks, program.entry, program.broken)
     diagnostics = [*program.diagnostics, *decls.diagnostics]
     environments = decls.names("environment") or ["default"]
     diagnostics.extend(_check_whens(program.blocks, environments, bool(decls.names("environment"))))
     diagnostics.extend(_template_cycles(decls))
     models: dict[str, ir.EnvironmentModel] = {}
+    layers = LayerCache()
     if decls.single("stack") is not None:
         for name in environments:
-            ctx = Context(environment=name)
+            ctx = Context(environment=name, layers=layers, broken=program.broken)
             models[name] = _resolve_environment(decls, name, environments, ctx)
             diagnostics.extend(d.in_environments([name]) for d in ctx.diagnostics)
     return models, merge_environments(diagnostics, environments)
 
 
 def _resolve_environment(decls: Declarations, env: str, environments: list[str], ctx: Context) -> ir.EnvironmentModel:
-    stack = _decode_single(decls, "stack", ir.Stack, env, ctx) or ir.Stack.model_construct(name="stack")
+    stack = _decode_single(decls, "stack", ir.Stack, env, ctx) or ir.construct(ir.Stack, name="stack")
     if stack.registry is None:
-        stack.registry = f"ghcr.io/{stack.owner.lower()}"
+        ir.assign(stack, registry=f"ghcr.io/{stack.owner.lower()}")
     environment = _environment(decls, env, stack, ctx)
     ctx.statics = {
         "env.name": env,
@@ -64,7 +65,7 @@ def _resolve_environment(decls: Declarations, env: str, environments: list[str],
         # report the template, not the consequences.
         broken = extends is None and isinstance(body.attribute("extends") or _own_extends(block), t.Attribute)
         service = decode_block(body, ir.Service, ctx, label=name, what=f"service {name}", partial=broken)
-        service.extends = extends
+        ir.assign(service, extends=extends)
         _derive_service(service, stack, environment)
         services[name] = service
 
@@ -82,7 +83,7 @@ def _resolve_environment(decls: Declarations, env: str, environments: list[str],
     for gateway in gateways.values():
         _derive_gateway(gateway, environment, ctx)
 
-    model = ir.EnvironmentModel.model_construct(
+    model = ir.construct(ir.EnvironmentModel, 
         stack=stack,
         environment=environment,
         environments=environments,
@@ -104,7 +105,7 @@ def _resolve_environment(decls: Declarations, env: str, environments: list[str],
 
 
 def _decode(block: t.Block, model: type[ir.Block], env: str, ctx: Context):
-    body = own_layer(block, env, layer_rules(model), ctx.diagnostics)
+    body = own_layer(block, env, layer_rules(model), ctx.diagnostics, ctx.layers)
     label = block.labels[0].value if block.labels else None
     return decode_block(body, model, ctx, label=label)
 
@@ -128,7 +129,7 @@ def _chain(
     `replicas` (LANGUAGE.md §2, precedence).
     """
     rules = layer_rules(ir.Service)
-    own = own_layer(block, env, rules, ctx.diagnostics)
+    own = own_layer(block, env, rules, ctx.diagnostics, ctx.layers)
     extends = own.slots.pop("extends", None)
     if not isinstance(extends, t.Attribute):
         return (merge(between, own, rules) if between else own), None
@@ -144,16 +145,28 @@ def _chain(
             )
         return (merge(between, own, rules) if between else own), None
     templates = decls.by_kind["template"]
+    if name not in templates and ("template", name) in ctx.broken:
+        return (merge(between, own, rules) if between else own), None
     if name not in templates:
         suggestion = did_you_mean(name, templates)
+        module = name if name in std_modules() else did_you_mean(name, std_modules())
+        if module is not None:
+            help = (
+                f'the standard library has it: `import "std/{module}"`'
+                if module == name
+                else f'the standard library has `{module}`: `import "std/{module}"` and `extends = {module}`'
+            )
+        elif templates:
+            help = "declared templates: " + ", ".join(templates)
+        else:
+            help = "declare one with `template NAME { … }`, or import one from the standard library"
         ctx.diagnostics.append(
             error(
                 "E0205",
                 f"no template `{name}` is declared",
                 value.span,
                 note=f"did you mean `{suggestion}`?" if suggestion else None,
-                help="declared templates: " + ", ".join(templates) if templates
-                else 'declare one with `template NAME { … }`, or import one: `import "std/redis"`',
+                help=help,
             )
         )
         return (merge(between, own, rules) if between else own), None
@@ -174,7 +187,7 @@ def _replicas_layer(decls: Declarations, env: str, ctx: Context) -> Body | None:
     block = decls.by_kind["environment"].get(env)
     if block is None:
         return None
-    body = own_layer(block, env, layer_rules(ir.Environment), [])
+    body = own_layer(block, env, layer_rules(ir.Environment), [], ctx.layers)
     replicas = body.attribute("replicas")
     if replicas is None:
         return None
@@ -186,34 +199,33 @@ def _replicas_layer(decls: Declarations, env: str, ctx: Context) -> Body | None:
 
 def _environment(decls: Declarations, env: str, stack: ir.Stack, ctx: Context) -> ir.Environment:
     block = decls.by_kind["environment"].get(env)
-    environment = _decode(block, ir.Environment, env, ctx) if block is not None else ir.Environment.model_construct(name=env)
-    environment.prod_like = environment.approval or env in PROD_NAMES
+    environment = _decode(block, ir.Environment, env, ctx) if block is not None else ir.construct(ir.Environment, name=env)
+    prod_like = environment.approval or env in PROD_NAMES
+    ir.assign(environment, prod_like=prod_like)
     if environment.replicas is None:
-        environment.replicas = 2 if environment.prod_like else 1
+        ir.assign(environment, replicas=2 if prod_like else 1)
     if environment.domain is None and stack.domain:
-        environment.domain = stack.domain if environment.prod_like else f"{env}.{stack.domain}"
+        ir.assign(environment, domain=stack.domain if prod_like else f"{env}.{stack.domain}")
     if environment.namespace is None:
-        environment.namespace = f"{stack.name}-{env}"
+        ir.assign(environment, namespace=f"{stack.name}-{env}")
     if environment.deploy is None:
-        environment.deploy = "manual" if environment.approval else "auto"
+        ir.assign(environment, deploy="manual" if environment.approval else "auto")
     return environment
 
 
 def _derive_resources(resources: ir.Resources) -> None:
     if resources.cpu_limit is None:
-        resources.cpu_limit = Cpu.of_millicores(4 * resources.cpu.millicores)
+        ir.assign(resources, cpu_limit=Cpu.of_millicores(4 * resources.cpu.millicores))
     if resources.memory_limit is None:
-        resources.memory_limit = resources.memory
+        ir.assign(resources, memory_limit=resources.memory)
 
 
 def _derive_service(service: ir.Service, stack: ir.Stack, environment: ir.Environment) -> None:
     _derive_resources(service.resources)
     if service.replicas is None:
-        service.replicas = environment.replicas
-    if service.image is not None:
-        service.image_ref = service.image
-    else:
-        service.image_ref = f"{stack.registry}/{stack.name}-{service.name}"
+        ir.assign(service, replicas=environment.replicas)
+    image_ref = service.image if service.image is not None else f"{stack.registry}/{stack.name}-{service.name}"
+    ir.assign(service, image_ref=image_ref)
 
 
 def _declare_credentials(backing: ir.Database | ir.Queue, secrets: dict[str, ir.Secret], decls: Declarations, ctx: Context) -> None:
@@ -231,26 +243,26 @@ def _declare_credentials(backing: ir.Database | ir.Queue, secrets: dict[str, ir.
             )
         )
         return
-    secrets[name] = ir.Secret.model_construct(
-        name=name, span=backing.span, source=ir.GenerateSource.model_construct(span=backing.span), implicit=True
+    secrets[name] = ir.construct(ir.Secret, 
+        name=name, span=backing.span, source=ir.construct(ir.GenerateSource, span=backing.span), implicit=True
     )
 
 
 def _derive_gateway(gateway: ir.Gateway, environment: ir.Environment, ctx: Context) -> None:
     if gateway.host is None:
-        gateway.host = environment.domain
+        ir.assign(gateway, host=environment.domain)
     if gateway.tls is None:
         if gateway.host is not None:
             ctx.diagnostics.append(
                 error(
                     "E0306",
-                    f"gateway `{gateway.name}` serves `{gateway.host}` but sets no `tls`",
+                    f"gateway `{gateway.name}` has a host name but sets no `tls`",
                     gateway.span,
                     help='choose a certificate source: `tls = letsencrypt("ops@example.com")`, '
                     "`tls = cloudflare()`, or `tls = off`",
                 )
             )
-        gateway.tls = "off"
+        ir.assign(gateway, tls="off")
     elif gateway.tls != "off" and gateway.host is None:
         ctx.diagnostics.append(
             error(

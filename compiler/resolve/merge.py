@@ -11,7 +11,7 @@ that every later diagnostic points at the layer the value came from.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from stackc.diagnostics import Diagnostic, Label, error
@@ -47,14 +47,48 @@ class LayerRules:
     nested: Callable[[str], LayerRules]
 
 
+class LayerCache:
+    """Own layers of blocks without any `when`: the same in every environment, built once.
+
+    Keyed by node identity; the node is kept in the value so that its id cannot be reused
+    while the cache lives (one compilation).
+    """
+
+    def __init__(self) -> None:
+        self._layers: dict[int, tuple[t.Block, Body, list[Diagnostic]]] = {}
+        self._varies: dict[int, bool] = {}
+
+    def varies(self, block: t.Block) -> bool:
+        key = id(block)
+        if key not in self._varies:
+            self._varies[key] = any(
+                isinstance(m, t.Block) and (m.type.value == "when" or self.varies(m)) for m in block.body
+            )
+        return self._varies[key]
+
+
 def own_layer(
     block: t.Block,
     environment: str,
     rules: LayerRules,
     diagnostics: list[Diagnostic],
-    known_environments: Iterable[str] | None = None,
+    cache: LayerCache | None = None,
 ) -> Body:
-    """The block's own attributes and nested blocks, then its `when` blocks for `environment`."""
+    """The block's own attributes and nested blocks, then its `when` blocks for `environment`.
+
+    The result is the caller's to change: a cached layer is handed out as a copy.
+    """
+    if cache is None or cache.varies(block):
+        return _own_layer(block, environment, rules, diagnostics)
+    hit = cache._layers.get(id(block))
+    if hit is None:
+        found: list[Diagnostic] = []
+        hit = cache._layers[id(block)] = (block, _own_layer(block, environment, rules, found), found)
+    diagnostics.extend(hit[2])
+    return Body(hit[1].node, dict(hit[1].slots))
+
+
+def _own_layer(block: t.Block, environment: str, rules: LayerRules, diagnostics: list[Diagnostic]) -> Body:
     base = Body(block)
     whens: list[t.Block] = []
     seen: dict[SlotKey, t.Node] = {}
@@ -68,13 +102,15 @@ def own_layer(
             continue
         seen[key] = member
         if isinstance(member, t.Attribute):
-            _set_attribute(base, member, rules)
+            # Within one block both alternatives may be set: that is an error the decoder
+            # reports (E0307), not a later layer overriding an earlier one.
+            _set_attribute(base, member, rules, within_block=True)
         else:
             nested_rules = rules.nested(member.type.value)
-            _set_block(base, key, own_layer(member, environment, nested_rules, diagnostics), nested_rules)
+            base.slots[key] = _own_layer(member, environment, nested_rules, diagnostics)
     for when in whens:
         if environment in when.label_values:
-            overlay = own_layer(_as_plain_block(when, block), environment, rules, diagnostics)
+            overlay = _own_layer(_as_plain_block(when, block), environment, rules, diagnostics)
             base = merge(base, overlay, rules)
     return base
 
@@ -90,12 +126,13 @@ def merge(lower: Body, upper: Body, rules: LayerRules) -> Body:
     return result
 
 
-def _set_attribute(body: Body, attr: t.Attribute, rules: LayerRules) -> None:
+def _set_attribute(body: Body, attr: t.Attribute, rules: LayerRules, within_block: bool = False) -> None:
     name = attr.name.value
     if isinstance(attr.value, t.NoneValue) and not rules.none_is_value(name):
         _clear(body, name)
         return
-    _clear_alternatives(body, name, rules)
+    if not within_block:
+        _clear_alternatives(body, name, rules)
     previous = body.slots.get(name)
     if isinstance(previous, t.Attribute) and isinstance(previous.value, t.MapValue) and isinstance(attr.value, t.MapValue):
         attr = _merge_maps(previous, attr)
@@ -116,9 +153,10 @@ def _clear(body: Body, name: str) -> None:
 
 
 def _clear_alternatives(body: Body, name: str, rules: LayerRules) -> None:
+    # Alternatives (`image`/`build`, `http`/`tcp`/`command`) are never labelled blocks.
     for other in rules.alternatives(name):
         if other != name:
-            _clear(body, other)
+            body.slots.pop(other, None)
 
 
 def _merge_maps(lower: t.Attribute, upper: t.Attribute) -> t.Attribute:

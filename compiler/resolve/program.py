@@ -28,6 +28,8 @@ class Program:
     # Top-level blocks of every file, in declaration order (imports expanded in place).
     blocks: list[t.Block] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Blocks that did not parse, as (type, label): see `tree.File.broken`.
+    broken: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def sources(self) -> dict[str, str]:
@@ -56,6 +58,7 @@ def _load(program: Program, path: str, source: str, imports: dict[str, list[tupl
     tree, diagnostics = parse(source, path)
     program.files[path] = tree
     program.diagnostics.extend(diagnostics)
+    program.broken.update(tree.broken)
     imports[path] = []
     for item in tree.items:
         if isinstance(item, t.Block):

@@ -49,7 +49,7 @@ def _declared(model: ir.EnvironmentModel) -> dict[str, dict[str, object]]:
 
 def _check_reference(ref: Ref, declared: dict[str, dict[str, object]], model: ir.EnvironmentModel, ctx: Context) -> None:
     table = declared[ref.kind]
-    if ref.name not in table:
+    if ref.name not in table and (ref.kind, ref.name) not in ctx.broken:
         suggestion = did_you_mean(ref.name, [n for n in table if not _implicit(table[n])])
         listed = [n for n in table if not _implicit(table[n])]
         ctx.diagnostics.append(
@@ -62,7 +62,7 @@ def _check_reference(ref: Ref, declared: dict[str, dict[str, object]], model: ir
             )
         )
         return
-    if ref.prop is None:
+    if ref.prop is None or ref.name not in table:
         return
     properties = REFERENCE_PROPERTIES[ref.kind]
     head, _, rest = ref.prop.partition(".")
@@ -132,7 +132,8 @@ def _resolve_ports(service: ir.Service, ctx: Context) -> None:
         for field in ("port", "tcp"):
             value = getattr(health, field)
             if value is not None:
-                setattr(health, field, _port_number(service, value, health.span_of(field), ctx, f"`health.{field}`"))  # type: ignore[arg-type]
+                number = _port_number(service, value, health.span_of(field), ctx, f"`health.{field}`")  # type: ignore[arg-type]
+                ir.assign(health, **{field: number})
         needs_port = health.http is not None or health.tcp is not None
         if needs_port and health.port is None and health.tcp is None:
             if primary is None:
@@ -146,13 +147,14 @@ def _resolve_ports(service: ir.Service, ctx: Context) -> None:
                     )
                 )
             else:
-                health.port = primary[1]
+                ir.assign(health, port=primary[1])
     metrics = service.metrics
     if metrics is not None:
         if metrics.port is not None:
-            metrics.port = _port_number(service, metrics.port, metrics.span_of("port"), ctx, "`metrics.port`")  # type: ignore[arg-type]
+            number = _port_number(service, metrics.port, metrics.span_of("port"), ctx, "`metrics.port`")  # type: ignore[arg-type]
+            ir.assign(metrics, port=number)
         elif primary is not None:
-            metrics.port = primary[1]
+            ir.assign(metrics, port=primary[1])
         else:
             ctx.diagnostics.append(
                 error("E0306", f"`metrics` of `{service.name}` has no port to scrape", metrics.span,  # type: ignore[arg-type]
@@ -165,9 +167,9 @@ def _resolve_route_port(route: ir.Route, model: ir.EnvironmentModel, ctx: Contex
     if service is None:
         return  # the reference check reported it
     if route.port is not None:
-        route.port = _port_number(service, route.port, route.span_of("port"), ctx, "`port`")  # type: ignore[arg-type]
+        ir.assign(route, port=_port_number(service, route.port, route.span_of("port"), ctx, "`port`"))  # type: ignore[arg-type]
     elif service.primary_port is not None:
-        route.port = service.primary_port[1]
+        ir.assign(route, port=service.primary_port[1])
     else:
         ctx.diagnostics.append(
             error(
@@ -185,7 +187,7 @@ def _check_notify(model: ir.EnvironmentModel, ctx: Context) -> None:
     for notify in model.observability.notify.values():
         if notify.type is None:
             if notify.name in ir.Notify.required_by_type:
-                notify.type = notify.name  # type: ignore[assignment]
+                ir.assign(notify, type=notify.name)
             else:
                 ctx.diagnostics.append(
                     error(

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from stackc import ir
 from stackc.diagnostics import Diagnostic, Span, did_you_mean, error
-from stackc.resolve.merge import Body, LayerRules, slot_name
+from stackc.resolve.merge import Body, LayerCache, LayerRules, slot_name
 from stackc.schema.spec import Lang
 from stackc.syntax import tree as t
 from stackc.values import Cpu, Duration, Percent, Ref, Size, Text
@@ -57,6 +57,10 @@ class Context:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # Every reference met, with the kinds its position allows, for the reference pass.
     references: list[tuple[Ref, tuple[str, ...]]] = field(default_factory=list)
+    # Own layers shared by all environments of one compilation (`merge.LayerCache`).
+    layers: LayerCache | None = None
+    # Declarations that did not parse: references to them are not reported again.
+    broken: set[tuple[str, str]] = field(default_factory=set)
 
 
 Decoder = Callable[[t.Node, Context], Any]
@@ -436,7 +440,7 @@ def _quantity(kind: type) -> Decoder:
             ctx.diagnostics.append(
                 error(
                     "E0304",
-                    f"expected {expected.removeprefix('a ').removeprefix('an ')}, found {found} `{node.text}`",
+                    f"expected {expected}, found a {found} `{node.text}`",
                     node.span,
                     help=f"a {noun} takes the units: " + " ".join(units if kind is not Cpu else ("m", "(none: cores)")),
                 )
@@ -648,7 +652,7 @@ def decode_call(node: t.Call, model: type[ir.Call], ctx: Context) -> Any:
             failed = True
     if failed:
         return FAIL
-    return model.model_construct(span=node.span, spans=spans, **values)
+    return ir.construct(model, span=node.span, spans=spans, **values)
 
 
 def _union(args: tuple[Any, ...], lang: Lang) -> Decoder:
@@ -744,7 +748,7 @@ def _nested_block(model: type[ir.Block]) -> Decoder:
             value = _string(node, ctx)
             if value is FAIL:
                 return FAIL
-            return model.model_construct(span=node.span, spans={model.shorthand: node.span}, **{model.shorthand: value})
+            return ir.construct(model, span=node.span, spans={model.shorthand: node.span}, **{model.shorthand: value})
         return _wrong_type(node, "a block `{ … }`", ctx, help="write it as a block: `name { attribute = value }`")
 
     return decode
@@ -814,7 +818,7 @@ def decode_block(body: Body, model: type[ir.Block], ctx: Context, *, label: str 
     if not partial:
         _check_complete(model, specs, spans, values, header, what, ctx)
     _check_alternatives(model, spans, header, what, ctx, partial)
-    return model.model_construct(span=header, spans=spans, **values)
+    return ir.construct(model, span=header, spans=spans, **values)
 
 
 def _check_complete(model: type[ir.Block], specs: dict[str, FieldSpec], spans: dict[str, Span], values: dict[str, Any], header: Span, what: str, ctx: Context) -> None:

@@ -228,17 +228,18 @@ def parse(source: str, path: str) -> tuple[t.File, list[Diagnostic]]:
     builder.file = comments.file = path
     builder.diagnostics = []
     comments.items = []
+    broken: list[tuple[str, str]] = []
     try:
         items = lark.parse(source)
     except UnexpectedInput:
         builder.diagnostics = []
         comments.items = []
-        items, syntax = _parse_with_recovery(lark, source, path)
+        items, syntax = _parse_with_recovery(lark, source, path, broken)
         builder.diagnostics.extend(syntax)
     if items is None:
         items = []
     diagnostics = builder.diagnostics
-    return t.File(path, source, list(items), comments.items), diagnostics
+    return t.File(path, source, list(items), comments.items, broken), diagnostics
 
 
 # -- recovery ----------------------------------------------------------------------------------
@@ -340,26 +341,64 @@ def _starts_header(tokens: list[Token], i: int) -> bool:
     return False
 
 
-def _parse_with_recovery(lark: Lark, source: str, path: str) -> tuple[list, list[Diagnostic]]:
+def _parse_with_recovery(
+    lark: Lark, source: str, path: str, broken: list[tuple[str, str]]
+) -> tuple[list, list[Diagnostic]]:
     tokens, diagnostics = _lex_with_recovery(lark, source, path)
     bad_lines = {d.span.line for d in diagnostics if d.span}
     items: list = []
     for segment in _segments(tokens):
         parser = lark.parse_interactive(start="start")
+        fed = 0
         try:
             for tok in segment.tokens:
                 parser.feed_token(tok)
+                fed += 1
             items.extend(parser.feed_eof())
         except UnexpectedToken as exc:
+            if exc.interactive_parser is None:
+                # A failed feed may have reduced the stack already: replay up to the bad token
+                # so that the message can ask the parser what it would have accepted.
+                exc.interactive_parser = _replay(lark, segment.tokens[:fed])
+            header = _header(segment.tokens)
+            if header is not None:
+                broken.append(header)
             if any(tok.line in bad_lines for tok in segment.tokens):
                 continue  # the lexer already reported what broke this block
             diagnostics.append(_unexpected(exc, segment, path))
     return items, diagnostics
 
 
+def _replay(lark: Lark, tokens: list[Token]):
+    parser = lark.parse_interactive(start="start")
+    builder = _parser()[1]
+    saved = builder.diagnostics
+    builder.diagnostics = []  # the replay must not report string errors a second time
+    try:
+        for tok in tokens:
+            parser.feed_token(tok)
+    finally:
+        builder.diagnostics = saved
+    return parser
+
+
+def _header(tokens: list[Token]) -> tuple[str, str] | None:
+    """`service api {` of a block that did not parse: it is declared, even though broken."""
+    if len(tokens) >= 2 and tokens[0].type == "NAME" and tokens[1].type in ("NAME", "STRING", "LBRACE"):
+        label = str(tokens[1]).strip('"') if tokens[1].type != "LBRACE" else ""
+        return str(tokens[0]), label
+    return None
+
+
 def _unexpected(exc: UnexpectedToken, segment: _Segment, path: str) -> Diagnostic:
     tok = exc.token
-    expected = sorted({_WORDS.get(name, name) for name in exc.expected})
+    # LALR lookahead sets merge contexts (a list's state also "expects" `)` and `}`); asking
+    # the parser which tokens it would really accept here gives the honest list.
+    try:
+        accepted = exc.interactive_parser.accepts() or set(exc.expected)
+    except Exception:  # noqa: BLE001 - only a nicer message is at stake
+        accepted = set(exc.expected)
+    expected = sorted({_WORDS.get(name, name) for name in accepted})
     if tok.type == "$END" and segment.unclosed is not None:
         opener = segment.unclosed
         closer = _WORDS[_OPENERS[opener.type]]
@@ -377,13 +416,13 @@ def _unexpected(exc: UnexpectedToken, segment: _Segment, path: str) -> Diagnosti
     else:
         span = Span(path, tok.line, tok.column, tok.end_line, tok.end_column)
         found = f"`{tok}`" if tok.type not in ("STRING", "NUMBER") else f"{_WORDS[tok.type]} `{tok}`"
-    if set(exc.expected) >= _VALUE_STARTS - {"NAME"}:
+    if accepted >= _VALUE_STARTS - {"NAME"}:
         wanted = "a value"
     elif len(expected) <= 4:
         wanted = " or ".join([", ".join(expected[:-1]), expected[-1]] if len(expected) > 1 else expected)
     else:
         wanted = "one of " + ", ".join(expected)
-    return error("E0101", f"expected {wanted}, found {found}", span, help=_syntax_help(tok, exc.expected))
+    return error("E0101", f"expected {wanted}, found {found}", span, help=_syntax_help(tok, accepted))
 
 
 def _syntax_help(tok: Token, expected: set[str]) -> str | None:

@@ -110,7 +110,10 @@ def decode_string(raw: str, file: str, line: int, column: int) -> tuple[String, 
         step(1)
     if text:
         parts.append("".join(text))
-    return String(file, line, column, end_line, end_column, raw, tuple(parts)), diagnostics
+    return (
+        String(file, line, column, end_line, end_column, raw, tuple(parts), all(isinstance(p, str) for p in parts)),
+        diagnostics,
+    )
 
 
 def _interpolated_reference(inner: str, file: str, line: int, column: int) -> Reference | None:

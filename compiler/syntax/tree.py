@@ -43,10 +43,8 @@ class String(Node):
     # The source text with its quotes, kept so that `fmt` never rewrites what the user wrote.
     raw: str
     parts: tuple[str | Interpolation, ...]
-
-    @property
-    def is_plain(self) -> bool:
-        return all(isinstance(part, str) for part in self.parts)
+    # No `${…}` inside: the common case, decided once by the parser.
+    is_plain: bool = True
 
     @property
     def value(self) -> str:
@@ -183,3 +181,6 @@ class File:
     source: str
     items: list[Import | Block] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
+    # (type, label) of top-level blocks that did not parse: declared, but not in `items`, so
+    # that references to them do not pile more errors onto the syntax error.
+    broken: list[tuple[str, str]] = field(default_factory=list)
