@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`stackc check | head`): nothing left to say to it.
         sys.stderr.close()
         return EXIT_OK
-    except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
+    except Exception as exc:
         if os.environ.get("STACKC_TRACEBACK"):
             raise
         print(
@@ -65,28 +65,33 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = commands.add_parser(
-        "check", help="parse, resolve, type-check and lint every environment; write nothing",
+        "check",
+        help="parse, resolve, type-check and lint every environment; write nothing",
         description="Parse, resolve and type-check FILE for every environment and report every finding.",
     )
-    check.add_argument("file", nargs="?", default="platform.stack", metavar="FILE",
-                       help="the stack file (default: platform.stack)")
+    check.add_argument(
+        "file", nargs="?", default="platform.stack", metavar="FILE", help="the stack file (default: platform.stack)"
+    )
     check.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="output format")
     check.add_argument("--strict", action="store_true", help="warnings fail the check too")
     check.add_argument("--verbose", action="store_true", help="show info findings in text output")
     check.set_defaults(run=_run_check)
 
     fmt = commands.add_parser(
-        "fmt", help="rewrite files in canonical layout, keeping comments",
+        "fmt",
+        help="rewrite files in canonical layout, keeping comments",
         description="Rewrite FILEs in canonical layout, keeping comments. `-` formats standard input "
         "to standard output.",
     )
-    fmt.add_argument("files", nargs="*", default=["platform.stack"], metavar="FILE",
-                     help="files to format (default: platform.stack)")
+    fmt.add_argument(
+        "files", nargs="*", default=["platform.stack"], metavar="FILE", help="files to format (default: platform.stack)"
+    )
     fmt.add_argument("--check", action="store_true", help="report files that are not formatted; change nothing")
     fmt.set_defaults(run=_run_fmt)
 
     explain = commands.add_parser(
-        "explain", help="the documentation of a diagnostic code",
+        "explain",
+        help="the documentation of a diagnostic code",
         description="Print what a diagnostic code means, why, an example and the fix.",
     )
     explain.add_argument("code", nargs="?", metavar="CODE", help="a code such as E0302")

@@ -124,11 +124,9 @@ def merge_environments(diagnostics: Iterable[Diagnostic], all_environments: Sequ
             merged[key] = (d, list(d.environments))
     out = []
     for d, envs in merged.values():
-        if set(envs) >= set(all_environments) or not envs:
-            envs = []
-        else:
-            envs = [e for e in all_environments if e in envs]
-        out.append(replace(d, environments=tuple(envs)))
+        holds_everywhere = not envs or set(envs) >= set(all_environments)
+        ordered = () if holds_everywhere else tuple(e for e in all_environments if e in envs)
+        out.append(replace(d, environments=ordered))
     out.sort(key=Diagnostic.sort_key)
     return out
 

@@ -75,7 +75,8 @@ def declare(blocks: list[t.Block], entry: str, broken: set[tuple[str, str]] = fr
                     f"{what} is declared twice" if not kind.at_most_one else f"{what} may appear only once",
                     _name_span(block),
                     labels=(Label(_name_span(first), "first declared here"),),
-                    help="merge the two, or give one another name" if kind.labelled and not kind.at_most_one
+                    help="merge the two, or give one another name"
+                    if kind.labelled and not kind.at_most_one
                     else "merge the two blocks into one",
                 )
             )
@@ -132,8 +133,12 @@ def _label_count(block: t.Block, kind: Kind) -> Diagnostic:
     if kind.labelled and not block.labels:
         return error("E0306", f"`{name}` needs a name", block.header, help=f"write `{name} NAME {{ … }}`")
     if kind.labelled:
-        return error("E0303", f"`{name}` takes one name, found {len(block.labels)}", block.labels[1].span,
-                     help=f"write `{name} NAME {{ … }}`")
+        return error(
+            "E0303",
+            f"`{name}` takes one name, found {len(block.labels)}",
+            block.labels[1].span,
+            help=f"write `{name} NAME {{ … }}`",
+        )
     return error("E0303", f"`{name}` takes no name", block.labels[0].span, help=f"write `{name} {{ … }}`")
 
 

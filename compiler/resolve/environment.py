@@ -83,7 +83,8 @@ def _resolve_environment(decls: Declarations, env: str, environments: list[str],
     for gateway in gateways.values():
         _derive_gateway(gateway, environment, ctx)
 
-    model = ir.construct(ir.EnvironmentModel, 
+    model = ir.construct(
+        ir.EnvironmentModel,
         stack=stack,
         environment=environment,
         environments=environments,
@@ -179,7 +180,9 @@ def _chain(
 
 
 def _own_extends(block: t.Block) -> t.Attribute | None:
-    return next((m for m in _members_with_whens(block) if isinstance(m, t.Attribute) and m.name.value == "extends"), None)
+    return next(
+        (m for m in _members_with_whens(block) if isinstance(m, t.Attribute) and m.name.value == "extends"), None
+    )
 
 
 def _replicas_layer(decls: Declarations, env: str, ctx: Context) -> Body | None:
@@ -199,7 +202,9 @@ def _replicas_layer(decls: Declarations, env: str, ctx: Context) -> Body | None:
 
 def _environment(decls: Declarations, env: str, stack: ir.Stack, ctx: Context) -> ir.Environment:
     block = decls.by_kind["environment"].get(env)
-    environment = _decode(block, ir.Environment, env, ctx) if block is not None else ir.construct(ir.Environment, name=env)
+    environment = (
+        _decode(block, ir.Environment, env, ctx) if block is not None else ir.construct(ir.Environment, name=env)
+    )
     prod_like = environment.approval or env in PROD_NAMES
     ir.assign(environment, prod_like=prod_like)
     if environment.replicas is None:
@@ -228,7 +233,9 @@ def _derive_service(service: ir.Service, stack: ir.Stack, environment: ir.Enviro
     ir.assign(service, image_ref=image_ref)
 
 
-def _declare_credentials(backing: ir.Database | ir.Queue, secrets: dict[str, ir.Secret], decls: Declarations, ctx: Context) -> None:
+def _declare_credentials(
+    backing: ir.Database | ir.Queue, secrets: dict[str, ir.Secret], decls: Declarations, ctx: Context
+) -> None:
     name = backing.credentials
     declared = decls.by_kind["secret"].get(name)
     if declared is not None:
@@ -243,8 +250,12 @@ def _declare_credentials(backing: ir.Database | ir.Queue, secrets: dict[str, ir.
             )
         )
         return
-    secrets[name] = ir.construct(ir.Secret, 
-        name=name, span=backing.span, source=ir.construct(ir.GenerateSource, span=backing.span), implicit=True
+    secrets[name] = ir.construct(
+        ir.Secret,
+        name=name,
+        span=backing.span,
+        source=ir.construct(ir.GenerateSource, span=backing.span),
+        implicit=True,
     )
 
 
@@ -291,8 +302,12 @@ def _check_whens(blocks: list[t.Block], environments: list[str], declared: bool)
                 continue
             if not member.labels:
                 diagnostics.append(
-                    error("E0306", "`when` needs at least one environment name", member.header,
-                          help="write `when prod { … }` or `when staging prod { … }`")
+                    error(
+                        "E0306",
+                        "`when` needs at least one environment name",
+                        member.header,
+                        help="write `when prod { … }` or `when staging prod { … }`",
+                    )
                 )
             for label in member.labels:
                 if label.value in environments:
@@ -304,7 +319,8 @@ def _check_whens(blocks: list[t.Block], environments: list[str], declared: bool)
                         f"no environment `{label.value}` is declared",
                         label.span,
                         note=f"did you mean `{suggestion}`?" if suggestion else None,
-                        help="declared environments: " + ", ".join(environments) if declared
+                        help="declared environments: " + ", ".join(environments)
+                        if declared
                         else "this stack declares no environments, so it has one named `default`; "
                         f"declare it with `environment {label.value} {{ }}`",
                     )
@@ -325,7 +341,7 @@ def _template_cycles(decls: Declarations) -> list[Diagnostic]:
                     edges.append((target_name, member.span))
     diagnostics = []
     for cycle in find_cycles(graph, list(templates)):  # type: ignore[arg-type]
-        first, span = cycle[0]
+        first = cycle[0][0]
         chain = " → ".join([*(n for n, _ in cycle), first])
         diagnostics.append(
             error(
@@ -345,4 +361,3 @@ def _members_with_whens(block: t.Block):
             yield from _members_with_whens(member)
         else:
             yield member
-

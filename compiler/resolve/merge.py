@@ -134,7 +134,11 @@ def _set_attribute(body: Body, attr: t.Attribute, rules: LayerRules, within_bloc
     if not within_block:
         _clear_alternatives(body, name, rules)
     previous = body.slots.get(name)
-    if isinstance(previous, t.Attribute) and isinstance(previous.value, t.MapValue) and isinstance(attr.value, t.MapValue):
+    if (
+        isinstance(previous, t.Attribute)
+        and isinstance(previous.value, t.MapValue)
+        and isinstance(attr.value, t.MapValue)
+    ):
         attr = _merge_maps(previous, attr)
     elif isinstance(previous, Body):
         del body.slots[name]
@@ -181,7 +185,9 @@ def _key(member: t.Attribute | t.Block) -> SlotKey:
 
 def _as_plain_block(when: t.Block, parent: t.Block) -> t.Block:
     # A `when` body layers over its parent as if it were the parent block itself.
-    return t.Block(when.file, when.line, when.column, when.end_line, when.end_column, parent.type, parent.labels, when.body)
+    return t.Block(
+        when.file, when.line, when.column, when.end_line, when.end_column, parent.type, parent.labels, when.body
+    )
 
 
 def _duplicate(member: t.Attribute | t.Block, first: t.Node) -> Diagnostic:
@@ -194,7 +200,15 @@ def _duplicate(member: t.Attribute | t.Block, first: t.Node) -> Diagnostic:
             labels=(Label(_name_span(first), "first set here"),),
             help="remove one of them; to change a value per environment use `when`",
         )
-    what = " ".join([member.type.value, *(f'"{v}"' if isinstance(lbl, t.String) else v for lbl, v in zip(member.labels, member.label_values, strict=True))])
+    what = " ".join(
+        [
+            member.type.value,
+            *(
+                f'"{v}"' if isinstance(lbl, t.String) else v
+                for lbl, v in zip(member.labels, member.label_values, strict=True)
+            ),
+        ]
+    )
     return error(
         "E0203",
         f"`{what}` appears twice in this block",

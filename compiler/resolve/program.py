@@ -77,7 +77,12 @@ def _locate(program: Program, importer: str, node: t.Import) -> tuple[str, str] 
     """The display path and text of an import, or None after a diagnostic."""
     if not node.path.is_plain:
         program.diagnostics.append(
-            error("E0207", "an import path cannot be interpolated", node.path.span, help='write the path literally: `import "./other.stack"`')
+            error(
+                "E0207",
+                "an import path cannot be interpolated",
+                node.path.span,
+                help='write the path literally: `import "./other.stack"`',
+            )
         )
         return None
     name = node.path.value

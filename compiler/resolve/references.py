@@ -47,7 +47,9 @@ def _declared(model: ir.EnvironmentModel) -> dict[str, dict[str, object]]:
     }
 
 
-def _check_reference(ref: Ref, declared: dict[str, dict[str, object]], model: ir.EnvironmentModel, ctx: Context) -> None:
+def _check_reference(
+    ref: Ref, declared: dict[str, dict[str, object]], model: ir.EnvironmentModel, ctx: Context
+) -> None:
     table = declared[ref.kind]
     if ref.name not in table and (ref.kind, ref.name) not in ctx.broken:
         suggestion = did_you_mean(ref.name, [n for n in table if not _implicit(table[n])])
@@ -58,7 +60,9 @@ def _check_reference(ref: Ref, declared: dict[str, dict[str, object]], model: ir
                 f"no {ref.kind} `{ref.name}` is declared",
                 ref.span,
                 note=f"did you mean `{ref.kind}.{suggestion}`?" if suggestion else None,
-                help=f"declared {ref.kind}s: " + ", ".join(listed) if listed else f"declare it: `{ref.kind} {ref.name} {{ … }}`",
+                help=f"declared {ref.kind}s: " + ", ".join(listed)
+                if listed
+                else f"declare it: `{ref.kind} {ref.name} {{ … }}`",
             )
         )
         return
@@ -157,8 +161,12 @@ def _resolve_ports(service: ir.Service, ctx: Context) -> None:
             ir.assign(metrics, port=primary[1])
         else:
             ctx.diagnostics.append(
-                error("E0306", f"`metrics` of `{service.name}` has no port to scrape", metrics.span,  # type: ignore[arg-type]
-                      help="set `port` in `metrics`, or declare `ports`")
+                error(
+                    "E0306",
+                    f"`metrics` of `{service.name}` has no port to scrape",
+                    metrics.span,  # type: ignore[arg-type]
+                    help="set `port` in `metrics`, or declare `ports`",
+                )
             )
 
 
@@ -202,16 +210,24 @@ def _check_notify(model: ir.EnvironmentModel, ctx: Context) -> None:
         for needed in ir.Notify.required_by_type[notify.type]:
             if getattr(notify, needed) is None:
                 ctx.diagnostics.append(
-                    error("E0306", f"a {notify.type} receiver needs `{needed}`", notify.span,
-                          help=f"add `{needed} = …` to notify `{notify.name}`")
+                    error(
+                        "E0306",
+                        f"a {notify.type} receiver needs `{needed}`",
+                        notify.span,
+                        help=f"add `{needed} = …` to notify `{notify.name}`",
+                    )
                 )
         allowed = ir.Notify.allowed_by_type[notify.type]
         for name, span in notify.spans.items():
             if name in ("type", "severity") or name in allowed:
                 continue
             ctx.diagnostics.append(
-                error("E0301", f"a {notify.type} receiver has no attribute `{name}`", span,
-                      help=f"a {notify.type} receiver takes: " + ", ".join(("type", "severity", *allowed)))
+                error(
+                    "E0301",
+                    f"a {notify.type} receiver has no attribute `{name}`",
+                    span,
+                    help=f"a {notify.type} receiver takes: " + ", ".join(("type", "severity", *allowed)),
+                )
             )
 
 

@@ -152,7 +152,10 @@ def _block_model(annotation: Any) -> type[ir.Block] | None:
 
 
 def _has_non_block_alternative(annotation: Any) -> bool:
-    return any(not (isinstance(a, type) and issubclass(a, ir.Block)) or issubclass(a, ir.Call) for a in _alternatives(annotation))
+    return any(
+        not (isinstance(a, type) and issubclass(a, ir.Block)) or issubclass(a, ir.Call)
+        for a in _alternatives(annotation)
+    )
 
 
 def _literal_values(annotation: Any) -> tuple[str, ...]:
@@ -323,9 +326,7 @@ def _static_value(ref: t.Reference, ctx: Context) -> Any:
                 "E0210",
                 f"`{ref.dotted}` has no value in environment `{ctx.environment}`",
                 ref.span,
-                help="set `domain` on the stack or the environment"
-                if ref.dotted.endswith("domain")
-                else None,
+                help="set `domain` on the stack or the environment" if ref.dotted.endswith("domain") else None,
             )
         )
         return FAIL
@@ -417,7 +418,12 @@ def _int(lang: Lang) -> Decoder:
 def _in_range(node: t.Node, value: Any, lang: Lang, ctx: Context) -> Any:
     if (lang.min is not None and value < lang.min) or (lang.max is not None and value > lang.max):
         ctx.diagnostics.append(
-            error("E0311", f"`{getattr(node, 'text', value)}` is out of range", node.span, help=f"the value must be between {lang.min} and {lang.max}")
+            error(
+                "E0311",
+                f"`{getattr(node, 'text', value)}` is out of range",
+                node.span,
+                help=f"the value must be between {lang.min} and {lang.max}",
+            )
         )
         return FAIL
     return value
@@ -506,8 +512,12 @@ def _map(value: Decoder) -> Decoder:
             key = entry.key_text
             if key in seen:
                 ctx.diagnostics.append(
-                    error("E0203", f"key `{key}` appears twice in this map", entry.key.span,
-                          labels=(_label(seen[key].key.span, "first here"),))
+                    error(
+                        "E0203",
+                        f"key `{key}` appears twice in this map",
+                        entry.key.span,
+                        labels=(_label(seen[key].key.span, "first here"),),
+                    )
                 )
                 failed = True
                 continue
@@ -572,8 +582,12 @@ def _make_ref(node: t.Reference, kinds: tuple[str, ...], ctx: Context) -> Any:
     ref = Ref(kind, names[1], prop, node.span)
     if kinds and prop is not None:
         ctx.diagnostics.append(
-            error("E0303", f"expected a reference to a {kind}, found its property `{prop}`", node.span,
-                  help=f"write `{kind}.{names[1]}`")
+            error(
+                "E0303",
+                f"expected a reference to a {kind}, found its property `{prop}`",
+                node.span,
+                help=f"write `{kind}.{names[1]}`",
+            )
         )
         return FAIL
     ctx.references.append((ref, kinds))
@@ -615,8 +629,12 @@ def decode_call(node: t.Call, model: type[ir.Call], ctx: Context) -> Any:
         if arg.name is None:
             if i >= len(params):
                 ctx.diagnostics.append(
-                    error("E0303", f"`{model.call}(…)` takes at most {len(params)} argument(s)", arg.span,
-                          help=f"parameters: {', '.join(params) or 'none'}")
+                    error(
+                        "E0303",
+                        f"`{model.call}(…)` takes at most {len(params)} argument(s)",
+                        arg.span,
+                        help=f"parameters: {', '.join(params) or 'none'}",
+                    )
                 )
                 failed = True
                 continue
@@ -626,9 +644,13 @@ def decode_call(node: t.Call, model: type[ir.Call], ctx: Context) -> Any:
             if name not in specs:
                 suggestion = did_you_mean(name, params)
                 ctx.diagnostics.append(
-                    error("E0301", f"`{model.call}(…)` has no parameter `{name}`", arg.name.span,
-                          note=f"did you mean `{suggestion}`?" if suggestion else None,
-                          help=f"parameters: {', '.join(params) or 'none'}")
+                    error(
+                        "E0301",
+                        f"`{model.call}(…)` has no parameter `{name}`",
+                        arg.name.span,
+                        note=f"did you mean `{suggestion}`?" if suggestion else None,
+                        help=f"parameters: {', '.join(params) or 'none'}",
+                    )
                 )
                 failed = True
                 continue
@@ -646,8 +668,12 @@ def decode_call(node: t.Call, model: type[ir.Call], ctx: Context) -> Any:
     for name, spec in specs.items():
         if spec.lang.required and name not in spans:
             ctx.diagnostics.append(
-                error("E0306", f"`{model.call}(…)` needs `{name}`", node.span,
-                      help=f"write `{model.call}(" + ", ".join(n for n, s in specs.items() if s.lang.required) + ")`")
+                error(
+                    "E0306",
+                    f"`{model.call}(…)` needs `{name}`",
+                    node.span,
+                    help=f"write `{model.call}(" + ", ".join(n for n, s in specs.items() if s.lang.required) + ")`",
+                )
             )
             failed = True
     if failed:
@@ -660,7 +686,10 @@ def _union(args: tuple[Any, ...], lang: Lang) -> Decoder:
     accepts_none = len(alternatives) < len(args)
     calls = tuple(a for a in alternatives if isinstance(a, type) and issubclass(a, ir.Call))
     literals = tuple(v for a in alternatives if get_origin(a) is Literal for v in get_args(a))
-    block = next((a for a in alternatives if isinstance(a, type) and issubclass(a, ir.Block) and not issubclass(a, ir.Call)), None)
+    block = next(
+        (a for a in alternatives if isinstance(a, type) and issubclass(a, ir.Block) and not issubclass(a, ir.Call)),
+        None,
+    )
     decoders: dict[str, Decoder] = {}
     if calls:
         decoders["call"] = _calls(calls)
@@ -757,7 +786,15 @@ def _nested_block(model: type[ir.Block]) -> Decoder:
 # -- blocks --------------------------------------------------------------------------------------
 
 
-def decode_block(body: Body, model: type[ir.Block], ctx: Context, *, label: str | None = None, partial: bool = False, what: str | None = None) -> Any:
+def decode_block(
+    body: Body,
+    model: type[ir.Block],
+    ctx: Context,
+    *,
+    label: str | None = None,
+    partial: bool = False,
+    what: str | None = None,
+) -> Any:
     """A merged body to a model instance. `partial` (templates) skips the completeness checks."""
     specs = fields_of(model)
     values: dict[str, Any] = {}
@@ -779,9 +816,12 @@ def decode_block(body: Body, model: type[ir.Block], ctx: Context, *, label: str 
             labels = slot.node.labels
             if len(labels) != 1:
                 ctx.diagnostics.append(
-                    error("E0306" if not labels else "E0303",
-                          f"`{name}` takes exactly one label" + ("" if labels else ", found none"),
-                          slot.node.header, help=f"write `{name} LABEL {{ … }}`")
+                    error(
+                        "E0306" if not labels else "E0303",
+                        f"`{name}` takes exactly one label" + ("" if labels else ", found none"),
+                        slot.node.header,
+                        help=f"write `{name} LABEL {{ … }}`",
+                    )
                 )
                 continue
             item = decode_block(slot, spec.model, ctx, label=labels[0].value, what=f"{name} `{labels[0].value}`")  # type: ignore[arg-type]
@@ -791,8 +831,9 @@ def decode_block(body: Body, model: type[ir.Block], ctx: Context, *, label: str 
         if isinstance(slot, Body):
             if spec.model is None:
                 ctx.diagnostics.append(
-                    error("E0303", f"`{name}` is an attribute, not a block", slot.node.header,
-                          help=f"write `{name} = …`")
+                    error(
+                        "E0303", f"`{name}` is an attribute, not a block", slot.node.header, help=f"write `{name} = …`"
+                    )
                 )
                 continue
             if slot.node.labels:
@@ -805,8 +846,13 @@ def decode_block(body: Body, model: type[ir.Block], ctx: Context, *, label: str 
         else:
             if not spec.accepts_attribute:
                 ctx.diagnostics.append(
-                    error("E0303", f"`{name}` is a block, not an attribute", slot.name.span,
-                          help=f"write `{name} {{ … }}`" + (f", or `{name} = none` to remove it" if not isinstance(slot.value, t.NoneValue) else ""))
+                    error(
+                        "E0303",
+                        f"`{name}` is a block, not an attribute",
+                        slot.name.span,
+                        help=f"write `{name} {{ … }}`"
+                        + (f", or `{name} = none` to remove it" if not isinstance(slot.value, t.NoneValue) else ""),
+                    )
                 )
                 continue
             value = spec.decode(slot.value, ctx)
@@ -821,30 +867,47 @@ def decode_block(body: Body, model: type[ir.Block], ctx: Context, *, label: str 
     return ir.construct(model, span=header, spans=spans, **values)
 
 
-def _check_complete(model: type[ir.Block], specs: dict[str, FieldSpec], spans: dict[str, Span], values: dict[str, Any], header: Span, what: str, ctx: Context) -> None:
+def _check_complete(
+    model: type[ir.Block],
+    specs: dict[str, FieldSpec],
+    spans: dict[str, Span],
+    values: dict[str, Any],
+    header: Span,
+    what: str,
+    ctx: Context,
+) -> None:
     for name, spec in specs.items():
         if spec.lang.required and name not in spans:
             if model in (ir.Allow, ir.PolicyAllow) and name == "reason":
                 ctx.diagnostics.append(
-                    error("E0308", f"`{what}` has no `reason`", header,
-                          help='say why the finding does not apply: `reason = "…"`')
+                    error(
+                        "E0308",
+                        f"`{what}` has no `reason`",
+                        header,
+                        help='say why the finding does not apply: `reason = "…"`',
+                    )
                 )
                 continue
             ctx.diagnostics.append(
-                error("E0306", f"missing required attribute `{name}` in `{what}`", header,
-                      help=f"add `{name} = …`")
+                error("E0306", f"missing required attribute `{name}` in `{what}`", header, help=f"add `{name} = …`")
             )
 
 
-def _check_alternatives(model: type[ir.Block], spans: dict[str, Span], header: Span, what: str, ctx: Context, partial: bool) -> None:
+def _check_alternatives(
+    model: type[ir.Block], spans: dict[str, Span], header: Span, what: str, ctx: Context, partial: bool
+) -> None:
     for group in model.exactly_one:
         present = [name for name in group if name in spans]
         choices = " or ".join(f"`{n}`" for n in group)
         if len(present) > 1:
             ctx.diagnostics.append(
-                error("E0307", f"`{what}` sets both {' and '.join(f'`{n}`' for n in present)}", spans[present[1]],
-                      labels=(_label(spans[present[0]], f"`{present[0]}` set here"),),
-                      help=f"set exactly one of {choices}")
+                error(
+                    "E0307",
+                    f"`{what}` sets both {' and '.join(f'`{n}`' for n in present)}",
+                    spans[present[1]],
+                    labels=(_label(spans[present[0]], f"`{present[0]}` set here"),),
+                    help=f"set exactly one of {choices}",
+                )
             )
         elif not present and not partial:
             ctx.diagnostics.append(
@@ -874,5 +937,3 @@ def _unknown(slot: t.Attribute | Body, name: str, specs: dict[str, FieldSpec], w
 
 def _describe_block(node: t.Block) -> str:
     return " ".join([node.type.value, *node.label_values])
-
-

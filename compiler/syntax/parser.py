@@ -17,7 +17,6 @@ from importlib import resources
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import LexerState, LineCounter, TextSlice
-
 from stackc.diagnostics import Diagnostic, Span, error
 from stackc.syntax import tree as t
 from stackc.syntax.strings import decode_string
@@ -86,8 +85,14 @@ class _Builder:
             labels.append(self._string(tok) if tok.type == "STRING" else self._name(tok))
             i += 1
         return t.Block(
-            self.file, head.line, head.column, close.end_line, close.end_column,
-            self._name(head), labels, c[i + 1 : -1],
+            self.file,
+            head.line,
+            head.column,
+            close.end_line,
+            close.end_column,
+            self._name(head),
+            labels,
+            c[i + 1 : -1],
         )
 
     def attribute(self, c: list) -> t.Attribute:
@@ -268,8 +273,9 @@ def _lex_with_recovery(lark: Lark, source: str, path: str) -> tuple[list[Token],
                         "unterminated string",
                         Span(path, line, column, line, column + (3 if triple else 1)),
                         note="this string is never closed",
-                        help='close it with `"""`' if triple else 'close it with `"` on the same line; '
-                        'use `"""…"""` for text over several lines',
+                        help='close it with `"""`'
+                        if triple
+                        else 'close it with `"` on the same line; use `"""…"""` for text over several lines',
                     )
                 )
                 line_ctr.feed(source[pos:end])
@@ -396,7 +402,7 @@ def _unexpected(exc: UnexpectedToken, segment: _Segment, path: str) -> Diagnosti
     # the parser which tokens it would really accept here gives the honest list.
     try:
         accepted = exc.interactive_parser.accepts() or set(exc.expected)
-    except Exception:  # noqa: BLE001 - only a nicer message is at stake
+    except Exception:
         accepted = set(exc.expected)
     expected = sorted({_WORDS.get(name, name) for name in accepted})
     if tok.type == "$END" and segment.unclosed is not None:

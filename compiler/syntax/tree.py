@@ -137,9 +137,7 @@ class Call(Node):
         return None
 
 
-Expression = (
-    String | Number | Quantity | Bool | NoneValue | Symbol | Reference | ListValue | MapValue | Call | Invalid
-)
+Expression = String | Number | Quantity | Bool | NoneValue | Symbol | Reference | ListValue | MapValue | Call | Invalid
 
 
 @dataclass(slots=True, eq=False)
