@@ -63,8 +63,8 @@ def declare(blocks: list[t.Block], entry: str, broken: set[tuple[str, str]] = fr
             if not block.labels:
                 continue
         name = block.labels[0].value if kind.labelled else kind_name
-        if kind.dns_label and not _DNS_LABEL.match(name):
-            decls.diagnostics.append(_bad_name(block, kind_name, name))
+        if kind.dns_label and not is_dns_label(name):
+            decls.diagnostics.append(bad_name(block.labels[0].span, kind_name, name))
         table = decls.by_kind[kind_name]
         if name in table:
             first = table[name]
@@ -142,7 +142,11 @@ def _label_count(block: t.Block, kind: Kind) -> Diagnostic:
     return error("E0303", f"`{name}` takes no name", block.labels[0].span, help=f"write `{name} {{ … }}`")
 
 
-def _bad_name(block: t.Block, kind: str, name: str) -> Diagnostic:
+def is_dns_label(name: str) -> bool:
+    return _DNS_LABEL.match(name) is not None
+
+
+def bad_name(span: Span, kind: str, name: str) -> Diagnostic:
     if len(name) > 63:
         why = f"it is {len(name)} characters long; the limit is 63"
     elif not name[:1].isalpha() or not name[:1].islower():
@@ -157,6 +161,6 @@ def _bad_name(block: t.Block, kind: str, name: str) -> Diagnostic:
     return error(
         "E0201",
         f"`{name}` is not a valid {kind} name: {why}",
-        block.labels[0].span,
+        span,
         help=f"{kind} names become container, Kubernetes and DNS names (DNS labels); try `{fixed}`",
     )

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from stackc import ir
 from stackc.diagnostics import Diagnostic, Span, did_you_mean, error
+from stackc.resolve.declarations import bad_name, is_dns_label
 from stackc.resolve.merge import Body, LayerCache, LayerRules, slot_name
 from stackc.schema.spec import Lang
 from stackc.syntax import tree as t
@@ -824,6 +825,8 @@ def decode_block(
                     )
                 )
                 continue
+            if spec.lang.dns_label and not is_dns_label(labels[0].value):
+                ctx.diagnostics.append(bad_name(labels[0].span, name, labels[0].value))
             item = decode_block(slot, spec.model, ctx, label=labels[0].value, what=f"{name} `{labels[0].value}`")  # type: ignore[arg-type]
             if item is not FAIL:
                 values.setdefault(spec.attr, {})[labels[0].value] = item

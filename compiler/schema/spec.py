@@ -21,6 +21,8 @@ class Lang:
     # Inclusive numeric range.
     min: int | float | None = None
     max: int | float | None = None
+    # The labels of a repeated block become resource names (`volume data` -> `api-data`).
+    dns_label: bool = False
     # Required even though the model gives a default (the default only stands for "absent").
     required: bool = False
     # Internal: filled by the compiler, not settable from the language.
