@@ -77,3 +77,33 @@ def _docs(code: str) -> str:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return ""
+
+
+def catalogue_markdown() -> str:
+    """`docs/diagnostics.md`: generated from this table and the docs files (a test keeps it fresh)."""
+    lines = [
+        "# Diagnostic codes",
+        "",
+        "Generated from `compiler/codes.py` and `compiler/docs/codes/` by",
+        "`python -m stackc.codes > docs/diagnostics.md`; do not edit by hand.",
+        "",
+        "Every finding has a code, a severity, a message, the source range it points at, and",
+        "often a label, a `help` line and the environments it holds in. `stackc check` prints them",
+        "as text (rustc style), JSON (`--format json`: one array of objects with `code`, `severity`,",
+        "`message`, `file`, `line`, `column`, `end_line`, `end_column`, `help`, `environment`) or",
+        "SARIF 2.1.0 (`--format sarif`, one rule per code, for code scanning).",
+        "",
+        "| code | name | what |",
+        "|---|---|---|",
+    ]
+    lines += [f"| [{c.code}](#{c.code.lower()}) | `{c.name}` | {c.summary} |" for c in CODES.values()]
+    for code in CODES.values():
+        lines += ["", f'<a id="{code.code.lower()}"></a>', ""]
+        body = code.docs.strip().splitlines()
+        # Each docs file starts with `# CODE name`; nest it under this page's title.
+        lines += ["#" + line if line.startswith("#") else line for line in body]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(catalogue_markdown(), end="")

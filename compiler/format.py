@@ -233,9 +233,7 @@ class _Printer:
         self.hoisted[-1].extend(self._take_until(pos))
 
     def _blank_between(self, after_line: int, before_line: int) -> bool:
-        return any(
-            not self.source_lines[n - 1].strip(_WHITESPACE) for n in range(after_line + 1, before_line)
-        )
+        return any(not self.source_lines[n - 1].strip(_WHITESPACE) for n in range(after_line + 1, before_line))
 
     def _find(self, after: _Pos, char: str) -> _Pos:
         """The position of `char`, the next token after `after` (past whitespace and comments).
@@ -397,30 +395,54 @@ class _Printer:
         if brace[0] == block.end_line:
             return _text_lines(_inline_block(block))
         return self._container(
-            _block_header(block) + " ", brace, block.body, _closer(block), self._member,
-            brackets="{}", align=True, suffix="",
+            _block_header(block) + " ",
+            brace,
+            block.body,
+            _closer(block),
+            self._member,
+            brackets="{}",
+            align=True,
+            suffix="",
         )
 
     def _expr(self, expr: t.Expression) -> list[_Line]:
         if isinstance(expr, t.MapValue) and expr.line != expr.end_line:
             self._hoist_until(_start(expr))
             return self._container(
-                "", _start(expr), expr.entries, _closer(expr), self._entry,
-                brackets="{}", align=True, suffix="",
+                "",
+                _start(expr),
+                expr.entries,
+                _closer(expr),
+                self._entry,
+                brackets="{}",
+                align=True,
+                suffix="",
             )
         if isinstance(expr, t.ListValue) and expr.line != expr.end_line:
             self._hoist_until(_start(expr))
             return self._container(
-                "", _start(expr), expr.items, _closer(expr), self._list_item,
-                brackets="[]", align=False, suffix=",",
+                "",
+                _start(expr),
+                expr.items,
+                _closer(expr),
+                self._list_item,
+                brackets="[]",
+                align=False,
+                suffix=",",
             )
         if isinstance(expr, t.Call):
             paren = self._find(_end(expr.name), "(")
             self._hoist_until(paren)
             if paren[0] != expr.end_line:
                 return self._container(
-                    expr.name.value, paren, expr.args, _closer(expr), self._argument,
-                    brackets="()", align=False, suffix=",",
+                    expr.name.value,
+                    paren,
+                    expr.args,
+                    _closer(expr),
+                    self._argument,
+                    brackets="()",
+                    align=False,
+                    suffix=",",
                 )
         return _text_lines(_inline(expr))
 
@@ -436,8 +458,7 @@ def _inline_block(block: t.Block) -> str:
     if not block.body:
         return _block_header(block) + " {}"
     members = "  ".join(
-        f"{m.name.value} = {_inline(m.value)}" if isinstance(m, t.Attribute) else _inline_block(m)
-        for m in block.body
+        f"{m.name.value} = {_inline(m.value)}" if isinstance(m, t.Attribute) else _inline_block(m) for m in block.body
     )
     return f"{_block_header(block)} {{ {members} }}"
 
@@ -465,8 +486,7 @@ def _inline(expr: t.Expression) -> str:
             return "{ " + entries + " }"
         case t.Call():
             args = ", ".join(
-                _inline(a.value) if a.name is None else f"{a.name.value} = {_inline(a.value)}"
-                for a in expr.args
+                _inline(a.value) if a.name is None else f"{a.name.value} = {_inline(a.value)}" for a in expr.args
             )
             return f"{expr.name.value}({args})"
     # `Invalid` only exists next to a syntax error, and such a file is never formatted.

@@ -33,9 +33,7 @@ dns_labels = st.from_regex(r"[a-z](?:[a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True).
 )
 env_var_names = st.from_regex(r"[A-Z][A-Z0-9_]{0,10}", fullmatch=True)
 # Characters a comment may hold: anything but a line break, including what looks like syntax.
-comment_texts = st.text(
-    alphabet=st.sampled_from('abcxyz ABC019 _-.,:;=#{}[]()"\\$é—😀\t'), max_size=24
-)
+comment_texts = st.text(alphabet=st.sampled_from('abcxyz ABC019 _-.,:;=#{}[]()"\\$é—😀\t'), max_size=24)
 # Literal characters that need no escape inside `"…"`: no quote, backslash, `$` or newline.
 _PLAIN = st.text(alphabet=st.sampled_from("abcxyzABC019 -_./:@{}#é😀"), min_size=1, max_size=8)
 
@@ -120,9 +118,14 @@ def _resources(draw: st.DrawFn) -> Block:
         cpu = draw(st.one_of(st.integers(50, 2000).map(lambda m: f"{m}m"), st.sampled_from(["0.5", "1", "2"])))
         members.append(Attr("cpu", cpu))
     if draw(st.booleans()) or not members:
-        members.append(Attr("memory", draw(st.one_of(
-            st.integers(64, 4096).map(lambda n: f"{n}Mi"), st.integers(1, 8).map(lambda n: f"{n}Gi")
-        ))))
+        members.append(
+            Attr(
+                "memory",
+                draw(
+                    st.one_of(st.integers(64, 4096).map(lambda n: f"{n}Mi"), st.integers(1, 8).map(lambda n: f"{n}Gi"))
+                ),
+            )
+        )
     return Block("resources", (), tuple(members))
 
 
@@ -162,9 +165,7 @@ def _when_body(draw: st.DrawFn, used: list[_Service]) -> tuple[Attr | Block, ...
 
 
 @st.composite
-def _service(
-    draw: st.DrawFn, name: str, earlier: list[_Service], environments: list[str]
-) -> tuple[Block, _Service]:
+def _service(draw: st.DrawFn, name: str, earlier: list[_Service], environments: list[str]) -> tuple[Block, _Service]:
     ports: tuple[str, ...] = ()
     members: list[Attr | Block] = [Attr("image", f'"{draw(st.sampled_from(IMAGES))}"')]
     if draw(st.booleans()):
@@ -226,8 +227,11 @@ def program_blocks(draw: st.DrawFn) -> list[Block]:
     """The declarations of a valid program, before any layout is chosen."""
     n_environments = draw(st.integers(0, 3))
     n_services = draw(st.integers(1, 6))
-    names = draw(st.lists(dns_labels, min_size=1 + n_environments + n_services,
-                          max_size=1 + n_environments + n_services, unique=True))
+    names = draw(
+        st.lists(
+            dns_labels, min_size=1 + n_environments + n_services, max_size=1 + n_environments + n_services, unique=True
+        )
+    )
     stack_name, environments, services = names[0], names[1 : 1 + n_environments], names[1 + n_environments :]
     blocks = [draw(_stack(stack_name))]
     blocks.extend(draw(_environment(name)) for name in environments)

@@ -10,23 +10,56 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from stackc.codes import CODES
 
-CLEAN = 'stack shop { owner = "acme" }\nservice api {\n  image = "nginxinc/nginx-unprivileged:1.27"\n  ports = { http = 8080 }\n  health { http = "/" }\n}\n'
-BROKEN = 'stack shop { owner = "acme" }\nservice api {\n  image = "x:1.0"\n  replcas = 2\n}\n'
+
+def program(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+CLEAN = program("""
+    stack shop { owner = "acme" }
+    service api {
+      image = "nginxinc/nginx-unprivileged:1.27"
+      ports = { http = 8080 }
+      health { http = "/" }
+    }
+""")
+BROKEN = program("""
+    stack shop { owner = "acme" }
+    service api {
+      image = "x:1.0"
+      replcas = 2
+    }
+""")
 # Programs that are free of errors but weaken a default; the first that `check` reports with
 # warnings only is the warnings-only program (policies are being written as these tests are).
 WARNING_CANDIDATES = [
-    'stack shop { owner = "acme" }\nservice api {\n  image = "busybox:1.36"\n  command = ["sleep", "3600"]\n}\n',
-    'stack shop { owner = "acme" }\nservice api {\n  image = "nginxinc/nginx-unprivileged:1.27"\n'
-    '  ports = { http = 8080 }\n  health { http = "/" }\n  read_only = false\n}\n',
-    'stack shop { owner = "acme" }\nservice web {\n  image = "nginxinc/nginx-unprivileged:1.27"\n'
-    '  ports = { http = 8080 }\n  health { http = "/" }\n}\nservice api {\n  image = "nginxinc/nginx-unprivileged:1.27"\n'
-    '  ports = { http = 8080 }\n  health { http = "/" }\n  env = { WEB = service.web.url }\n}\n',
+    # no health check (REL001)
+    program("""
+        stack shop { owner = "acme" }
+        service api {
+          image = "busybox:1.36"
+          command = ["sleep", "3600"]
+        }
+    """),
+    # writable root filesystem (SEC003)
+    CLEAN.replace("  health", "  read_only = false\n  health"),
+    # a reference to a service that is not in `uses` (LANGUAGE.md §4, REL008)
+    CLEAN
+    + program("""
+        service web {
+          image = "nginxinc/nginx-unprivileged:1.27"
+          ports = { http = 8080 }
+          health { http = "/" }
+          env = { API = service.api.url }
+        }
+    """),
 ]
 JSON_KEYS = {"code", "severity", "message", "file", "line", "column", "end_line", "end_column", "help", "environment"}
 
@@ -99,8 +132,10 @@ def _warnings_only_program(tmp_path: Path) -> Path | None:
 def test_warnings_only_exit_0_but_1_with_strict(tmp_path: Path) -> None:
     path = _warnings_only_program(tmp_path)
     if path is None:
-        pytest.skip("no program yields warnings without errors yet: the front end has no warning-severity "
-                    "code and the policies (POLICIES.md) are not run by `check` yet")
+        pytest.skip(
+            "no program yields warnings without errors yet: the front end has no warning-severity "
+            "code and the policies (POLICIES.md) are not run by `check` yet"
+        )
     assert stackc("check", str(path)).code == 0
     assert stackc("check", "--strict", str(path)).code == 1
 
@@ -158,7 +193,7 @@ def test_unknown_std_module_is_an_input_error(tmp_path: Path) -> None:
         pytest.param(b"stack", id="lone-name"),
         pytest.param(b'"""', id="lone-triple-quote"),
         pytest.param(b"service a { x = [1, }", id="broken-list"),
-        pytest.param(b'stack s { owner = "a" }\nservice a { image = "x:1"  command = ' + b"[" * 2000 + b" }\n", id="deep"),
+        pytest.param(b'stack s { owner = "a" }\nservice a { command = ' + b"[" * 2000 + b" }\n", id="deep"),
         pytest.param(b'stack s { owner = "a" }\nservice a { env = { A = "${" } }\n', id="open-interpolation"),
         pytest.param(b"\xef\xbb\xbfstack s { owner = 1 owner = 2 } when { } import 3", id="bom-and-junk"),
     ],

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-
 from stackc.format import format_source
 from stackc.syntax import tree as t
 from stackc.syntax.parser import parse
@@ -97,7 +96,7 @@ def test_empty_file_stays_empty() -> None:
 
 
 def test_file_ends_with_exactly_one_newline() -> None:
-    assert fmt("stack s { owner = \"a\" }") == 'stack s { owner = "a" }\n'
+    assert fmt('stack s { owner = "a" }') == 'stack s { owner = "a" }\n'
     assert fmt("# only a comment") == "# only a comment\n"
     assert fmt("stack s {}\n\n\n\n") == "stack s {}\n"
 
@@ -111,7 +110,7 @@ def test_crlf_input_gives_lf_output_and_keeps_multi_line_strings() -> None:
     "source",
     [
         "service api { image = }",
-        "service api { tmpfs = [\"/a\" \"/b\"] }",
+        'service api { tmpfs = ["/a" "/b"] }',
         'service api { env = { A = "\\q" } }',
         "service api { memory = 20Gx }",
         "service api {",
@@ -151,9 +150,9 @@ def test_formatting_keeps_the_tree(source: str) -> None:
 
 def test_tree_comparison_ignores_positions_but_not_content() -> None:
     # The helper must be able to fail, or the property above proves nothing.
-    a, _ = parse('service api {\n  replicas = 2\n}', "a.stack")
-    b, _ = parse('service   api { replicas = 2 }', "b.stack")
-    c, _ = parse('service api { replicas = 3 }', "c.stack")
+    a, _ = parse("service api {\n  replicas = 2\n}", "a.stack")
+    b, _ = parse("service   api { replicas = 2 }", "b.stack")
+    c, _ = parse("service api { replicas = 3 }", "c.stack")
     d, _ = parse('service api { replicas = "2" }', "d.stack")
     assert tree_diff(a, b) is None
     assert tree_diff(a, c) is not None

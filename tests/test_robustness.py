@@ -8,7 +8,6 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from stackc.diagnostics import Severity
 from stackc.frontend import compile_source
 

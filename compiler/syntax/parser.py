@@ -212,7 +212,9 @@ def decode_source(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]
             )
         ]
     try:
-        return data.decode("utf-8"), []
+        # Windows line endings: one newline for every later pass, so that a `"""` string or a
+        # comment means the same whatever editor saved the file. Columns do not move.
+        return data.decode("utf-8").replace("\r\n", "\n"), []
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
@@ -318,6 +320,12 @@ def _segments(tokens: list[Token]) -> list[_Segment]:
             current.unclosed = stack[0]
             segments.append(current)
             current, stack = _Segment(), []
+        if not stack and not current.tokens and tok.type not in ("NAME", "IMPORT") and tok.type not in _OPENERS:
+            # A stray token between blocks (`a { }, b { }`): its own error, not the next block's.
+            stray = _Segment()
+            stray.tokens.append(tok)
+            segments.append(stray)
+            continue
         current.tokens.append(tok)
         if tok.type in _OPENERS:
             stack.append(tok)
@@ -424,6 +432,8 @@ def _unexpected(exc: UnexpectedToken, segment: _Segment, path: str) -> Diagnosti
         found = f"`{tok}`" if tok.type not in ("STRING", "NUMBER") else f"{_WORDS[tok.type]} `{tok}`"
     if accepted >= _VALUE_STARTS - {"NAME"}:
         wanted = "a value"
+    elif accepted <= {"IMPORT", "NAME", "$END"}:
+        wanted = "a block or an `import`"
     elif len(expected) <= 4:
         wanted = " or ".join([", ".join(expected[:-1]), expected[-1]] if len(expected) > 1 else expected)
     else:
