@@ -130,9 +130,9 @@ def _print_diagnostics(diagnostics, sources, output: str, *, verbose: bool = Fal
     from stackc import render
 
     if output == "json":
-        print(render.render_json(diagnostics))
+        sys.stdout.write(render.render_json(diagnostics))
     elif output == "sarif":
-        print(render.render_sarif(diagnostics, render.code_rules(), tool_version=__version__))
+        sys.stdout.write(render.render_sarif(diagnostics, render.code_rules(), tool_version=__version__))
     else:
         text = render.render_text(diagnostics, sources, color=render.should_use_color(sys.stdout), verbose=verbose)
         if text:

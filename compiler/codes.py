@@ -48,8 +48,8 @@ CODES: dict[str, Code] = {
         Code("E0209", "unknown-property", "a reference to a property that the referenced kind does not have"),
         Code("E0210", "unset-value", "an interpolation of a value that is not set in this environment"),
         # E03xx — types and schema
-        Code("E0301", "unknown-attribute", "an attribute that the block does not have"),
-        Code("E0302", "unknown-block", "a nested or top-level block that is not part of the language"),
+        Code("E0301", "unknown-block", "a nested or top-level block that is not part of the language"),
+        Code("E0302", "unknown-attribute", "an attribute that the block does not have"),
         Code("E0303", "wrong-type", "a value of the wrong type"),
         Code("E0304", "wrong-unit", "a quantity of the wrong kind (`memory = 10s`)"),
         Code("E0305", "unknown-value", "a symbol that is not one of the attribute's values"),

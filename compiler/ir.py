@@ -246,7 +246,9 @@ class Service(Block):
     resources: Resources = Field(default_factory=Resources)
     health: Health | None = None
     autoscale: Autoscale | None = None
-    volumes: Annotated[dict[str, Volume], Lang(name="volume", repeated=True, dns_label=True)] = Field(default_factory=dict)
+    volumes: Annotated[dict[str, Volume], Lang(name="volume", repeated=True, dns_label=True)] = Field(
+        default_factory=dict
+    )
     tmpfs: list[str] = Field(default_factory=lambda: ["/tmp"])
     user: Annotated[int, Lang(min=0, max=2147483647)] = 10001
     group: Annotated[int, Lang(min=0, max=2147483647)] = 10001

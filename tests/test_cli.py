@@ -115,7 +115,7 @@ def test_default_file_is_platform_stack_in_working_directory(tmp_path: Path) -> 
 def test_errors_exit_1(tmp_path: Path) -> None:
     run = stackc("check", str(write(tmp_path, BROKEN)))
     assert run.code == 1
-    assert "error[E0301]" in run.stdout
+    assert "error[E0302]" in run.stdout
     assert "platform.stack:4:3" in run.stdout
 
 
@@ -214,7 +214,7 @@ def test_json_output_has_cli_md_keys(tmp_path: Path) -> None:
     assert isinstance(findings, list) and findings
     for finding in findings:
         assert set(finding) == JSON_KEYS
-    (unknown,) = [f for f in findings if f["code"] == "E0301"]
+    (unknown,) = [f for f in findings if f["code"] == "E0302"]
     assert (unknown["severity"], unknown["line"], unknown["column"]) == ("error", 4, 3)
     assert (unknown["end_line"], unknown["end_column"]) == (4, 10)
     assert unknown["file"].endswith("platform.stack")
@@ -246,18 +246,18 @@ def test_sarif_output_is_version_2_1_0_with_every_code_as_rule(tmp_path: Path) -
     (sarif_run,) = sarif["runs"]
     rules = {rule["id"] for rule in sarif_run["tool"]["driver"]["rules"]}
     assert set(CODES) <= rules
-    assert "E0301" in [result["ruleId"] for result in sarif_run["results"]]
+    assert "E0302" in [result["ruleId"] for result in sarif_run["results"]]
 
 
 # -- explain and --version -----------------------------------------------------------------------
 
 
 def test_explain_prints_the_docs() -> None:
-    run = stackc("explain", "E0302")
+    run = stackc("explain", "E0301")
     assert run.code == 0
-    assert "E0302" in run.stdout
-    docs = CODES["E0302"].docs
-    assert docs, "compiler/docs/codes/E0302.md is missing"
+    assert "E0301" in run.stdout
+    docs = CODES["E0301"].docs
+    assert docs, "compiler/docs/codes/E0301.md is missing"
     assert run.stdout.strip() == docs.strip()
 
 

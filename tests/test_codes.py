@@ -148,8 +148,8 @@ CASES: list[Case] = [
         26,
     ),
     # -- E03xx types and schema ----------------------------------------------------------------
-    Case("E0301", STACK + 'service api {\n  image = "x:1"\n  replcas = 2\n}\n', 4, 3),
-    Case("E0302", STACK + 'service api {\n  image = "x:1"\n  healthz { http = "/" }\n}\n', 4, 3),
+    Case("E0302", STACK + 'service api {\n  image = "x:1"\n  replcas = 2\n}\n', 4, 3),
+    Case("E0301", STACK + 'service api {\n  image = "x:1"\n  healthz { http = "/" }\n}\n', 4, 3),
     Case("E0303", STACK + 'service api {\n  image = "x:1"\n  replicas = "two"\n}\n', 4, 14),
     Case(
         "E0304",
@@ -241,10 +241,7 @@ CASES: list[Case] = [
 ]
 
 # Compiler bugs found by these cases (the test stays; remove the mark when fixed).
-XFAIL: dict[str, str] = {
-    "E0104": "a malformed quantity (`memory = 20Gx`) is reported twice: E0104 and then a cascading "
-    "E0303 `expected a size such as `256Mi`, found a value` at the same span",
-}
+XFAIL: dict[str, str] = {}
 
 
 def _params() -> list:
@@ -308,11 +305,6 @@ def test_xfail_marks_name_real_cases() -> None:
 # -- positions beyond the table -----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='an unterminated `"""` is reported at its third quote (the lexer first takes `""` as an empty '
-    "string), with the help for one-line strings",
-)
 def test_unterminated_triple_quoted_string_points_at_its_opening() -> None:
     source = STACK + 'service api {\n  image = """\n  abc\n}\n'
     found = [d for d in compile_source(source.encode(), ENTRY).diagnostics if d.code == "E0102"]

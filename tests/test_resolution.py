@@ -15,7 +15,6 @@ import textwrap
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from stackc import ir
 from stackc.diagnostics import Diagnostic
 from stackc.frontend import Compilation, compile_source
@@ -244,11 +243,6 @@ def test_image_in_later_layer_clears_inherited_build() -> None:
     assert (api.image, api.build, api.image_ref) == ("x:1", None, "x:1")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a `build { … }` BLOCK in a later layer does not clear an inherited `image` "
-    "(merge._set_block looks up the alternatives in the nested block's rules): E0307 `sets both`",
-)
 def test_build_block_in_later_layer_clears_inherited_image() -> None:
     api = service("""
         template t { image = "x:1" }
@@ -310,11 +304,6 @@ def test_templates_extend_templates() -> None:
 # -- none ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`X = none` over a template's X is ignored: the template's value stays "
-    "(merge copies the lower layer's slot; the upper layer's none leaves no trace to clear it)",
-)
 def test_none_clears_attribute_back_to_default() -> None:
     api = service("""
         template t { image = "x:1"  user = 20000 }
@@ -323,7 +312,6 @@ def test_none_clears_attribute_back_to_default() -> None:
     assert api.user == 10001
 
 
-@pytest.mark.xfail(strict=True, reason="`when dev { replicas = none }` does not clear the block's own `replicas = 4`")
 def test_none_in_when_clears_attribute() -> None:
     source = with_stack(
         """
@@ -339,7 +327,6 @@ def test_none_in_when_clears_attribute() -> None:
     assert (by_env["dev"].services["api"].replicas, by_env["prod"].services["api"].replicas) == (1, 4)
 
 
-@pytest.mark.xfail(strict=True, reason="`autoscale = none` over a template's `autoscale { … }` keeps the block")
 def test_none_removes_nested_block() -> None:
     api = service("""
         template t {
@@ -351,7 +338,6 @@ def test_none_removes_nested_block() -> None:
     assert api.autoscale is None
 
 
-@pytest.mark.xfail(strict=True, reason="`when dev { autoscale = none }` keeps the block's own `autoscale { … }`")
 def test_none_in_when_removes_nested_block() -> None:
     source = with_stack(
         """
@@ -368,7 +354,6 @@ def test_none_in_when_removes_nested_block() -> None:
     assert by_env["prod"].services["api"].autoscale is not None
 
 
-@pytest.mark.xfail(strict=True, reason="`resources { cpu = none }` over a template's cpu keeps the template's cpu")
 def test_none_inside_nested_block_clears_attribute() -> None:
     api = service("""
         template t {
@@ -795,12 +780,6 @@ def test_diagnostic_in_every_environment_names_none() -> None:
     assert finding.environments == ()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="in an environment where a `when` applies, the block's header span becomes "
-    "Span(when.line, when.column, header.end_line, header.end_column) (merge keeps the `when` "
-    "overlay's node), so a header finding splits into one copy per environment at two places",
-)
 def test_header_finding_of_block_with_when_is_reported_once() -> None:
     compilation = compile_text("""
         stack shop { owner = "acme" }
@@ -858,7 +837,7 @@ def test_all_errors_of_a_file_are_reported_in_file_order() -> None:
         }
     """)
     assert [where(d) for d in errors(compilation)] == [
-        ("E0301", 4, 3),  # unknown attribute
+        ("E0302", 4, 3),  # unknown attribute
         ("E0304", 8, 24),  # wrong unit
         ("E0305", 11, 12),  # unknown engine
         ("E0305", 15, 12),  # unknown call
@@ -877,7 +856,7 @@ def test_syntax_error_does_not_stop_later_blocks() -> None:
           replcas = 2
         }
     """)
-    assert [where(d) for d in errors(compilation)] == [("E0101", 3, 11), ("E0301", 7, 3)]
+    assert [where(d) for d in errors(compilation)] == [("E0101", 3, 11), ("E0302", 7, 3)]
 
 
 def test_unclosed_block_does_not_stop_later_blocks() -> None:
@@ -890,7 +869,7 @@ def test_unclosed_block_does_not_stop_later_blocks() -> None:
           replcas = 2
         }
     """)
-    assert [where(d) for d in errors(compilation)] == [("E0107", 2, 11), ("E0301", 6, 3)]
+    assert [where(d) for d in errors(compilation)] == [("E0107", 2, 11), ("E0302", 6, 3)]
 
 
 def test_lexical_errors_in_two_blocks_are_both_reported() -> None:
@@ -997,11 +976,6 @@ def test_cycle_points_at_first_declaration_with_labels_along_it() -> None:
     assert [(label.span.line, label.span.column) for label in finding.labels] == [(4, 11), (8, 11), (12, 11)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a second `stack` block with another name is accepted silently "
-    "(declarations only compare names); LANGUAGE.md §3 `stack NAME — exactly one`",
-)
 def test_second_stack_block_is_an_error() -> None:
     compilation = compile_text("""
         stack shop { owner = "acme" }
@@ -1010,11 +984,6 @@ def test_second_stack_block_is_an_error() -> None:
     assert [where(d)[:2] for d in errors(compilation)] == [("E0310", 2)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a second `observability` block is E0202, but E0310's own docs "
-    "(compiler/docs/codes/E0310.md) use exactly this as the E0310 example",
-)
 def test_second_observability_block_is_wrong_block_count() -> None:
     compilation = compile_text("""
         stack shop { owner = "acme" }

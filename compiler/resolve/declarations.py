@@ -66,6 +66,18 @@ def declare(blocks: list[t.Block], entry: str, broken: set[tuple[str, str]] = fr
         if kind.dns_label and not is_dns_label(name):
             decls.diagnostics.append(bad_name(block.labels[0].span, kind_name, name))
         table = decls.by_kind[kind_name]
+        if kind.at_most_one and table:
+            first = next(iter(table.values()))
+            decls.diagnostics.append(
+                error(
+                    "E0310",
+                    f"`{kind_name}` may appear only once",
+                    _name_span(block),
+                    labels=(Label(_name_span(first), "first declared here"),),
+                    help="merge the two blocks into one",
+                )
+            )
+            continue
         if name in table:
             first = table[name]
             what = f"`{kind_name}`" if not kind.labelled or kind.at_most_one else f"{kind_name} `{name}`"
@@ -120,7 +132,7 @@ def _unknown_kind(block: t.Block) -> Diagnostic:
     if name == "when":
         help = "`when` goes inside the block it changes: `service api { when prod { replicas = 3 } }`"
     return error(
-        "E0302",
+        "E0301",
         f"unknown block `{name}`",
         block.type.span,
         note=f"did you mean `{suggestion}`?" if suggestion else None,

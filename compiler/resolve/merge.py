@@ -25,6 +25,8 @@ class Body:
     # The most specific block node that contributed (the header diagnostics point at).
     node: t.Block
     slots: dict[SlotKey, t.Attribute | Body] = field(default_factory=dict)
+    # Names this layer set to `none`: cleared in every layer below it too.
+    cleared: set[str] = field(default_factory=set)
 
     def attribute(self, name: str) -> t.Attribute | None:
         slot = self.slots.get(name)
@@ -85,7 +87,7 @@ def own_layer(
         found: list[Diagnostic] = []
         hit = cache._layers[id(block)] = (block, _own_layer(block, environment, rules, found), found)
     diagnostics.extend(hit[2])
-    return Body(hit[1].node, dict(hit[1].slots))
+    return Body(hit[1].node, dict(hit[1].slots), set(hit[1].cleared))
 
 
 def _own_layer(block: t.Block, environment: str, rules: LayerRules, diagnostics: list[Diagnostic]) -> Body:
@@ -112,17 +114,21 @@ def _own_layer(block: t.Block, environment: str, rules: LayerRules, diagnostics:
         if environment in when.label_values:
             overlay = _own_layer(_as_plain_block(when, block), environment, rules, diagnostics)
             base = merge(base, overlay, rules)
+            base.node = block  # diagnostics about the block point at its header, not the `when`
     return base
 
 
 def merge(lower: Body, upper: Body, rules: LayerRules) -> Body:
     """`upper` layered over `lower`; neither is modified."""
-    result = Body(upper.node, dict(lower.slots))
+    result = Body(upper.node, dict(lower.slots), set(lower.cleared))
+    for name in upper.cleared:
+        _clear(result, name)
+        result.cleared.add(name)
     for key, slot in upper.slots.items():
         if isinstance(slot, t.Attribute):
             _set_attribute(result, slot, rules)
         else:
-            _set_block(result, key, slot, rules.nested(slot_name(key)))
+            _set_block(result, key, slot, rules)
     return result
 
 
@@ -130,7 +136,9 @@ def _set_attribute(body: Body, attr: t.Attribute, rules: LayerRules, within_bloc
     name = attr.name.value
     if isinstance(attr.value, t.NoneValue) and not rules.none_is_value(name):
         _clear(body, name)
+        body.cleared.add(name)
         return
+    body.cleared.discard(name)
     if not within_block:
         _clear_alternatives(body, name, rules)
     previous = body.slots.get(name)
@@ -146,9 +154,12 @@ def _set_attribute(body: Body, attr: t.Attribute, rules: LayerRules, within_bloc
 
 
 def _set_block(body: Body, key: SlotKey, block: Body, rules: LayerRules) -> None:
-    _clear_alternatives(body, slot_name(key), rules)
+    """Layer a nested block over the one below; `rules` are the enclosing block's."""
+    name = slot_name(key)
+    _clear_alternatives(body, name, rules)
+    body.cleared.discard(name)
     previous = body.slots.get(key)
-    body.slots[key] = merge(previous, block, rules) if isinstance(previous, Body) else block
+    body.slots[key] = merge(previous, block, rules.nested(name)) if isinstance(previous, Body) else block
 
 
 def _clear(body: Body, name: str) -> None:

@@ -223,7 +223,7 @@ def _check_notify(model: ir.EnvironmentModel, ctx: Context) -> None:
                 continue
             ctx.diagnostics.append(
                 error(
-                    "E0301",
+                    "E0302",
                     f"a {notify.type} receiver has no attribute `{name}`",
                     span,
                     help=f"a {notify.type} receiver takes: " + ", ".join(("type", "severity", *allowed)),

@@ -202,6 +202,8 @@ def describe(node: t.Node) -> str:
 
 
 def _wrong_type(node: t.Node, expected: str, ctx: Context, help: str | None = None) -> Any:
+    if isinstance(node, t.Invalid):
+        return FAIL  # the syntax error already said what is wrong with it
     ctx.diagnostics.append(error("E0303", f"expected {expected}, found {describe(node)}", _span(node), help=help))
     return FAIL
 
@@ -646,7 +648,7 @@ def decode_call(node: t.Call, model: type[ir.Call], ctx: Context) -> Any:
                 suggestion = did_you_mean(name, params)
                 ctx.diagnostics.append(
                     error(
-                        "E0301",
+                        "E0302",
                         f"`{model.call}(…)` has no parameter `{name}`",
                         arg.name.span,
                         note=f"did you mean `{suggestion}`?" if suggestion else None,
@@ -827,7 +829,7 @@ def decode_block(
                 continue
             if spec.lang.dns_label and not is_dns_label(labels[0].value):
                 ctx.diagnostics.append(bad_name(labels[0].span, name, labels[0].value))
-            item = decode_block(slot, spec.model, ctx, label=labels[0].value, what=f"{name} `{labels[0].value}`")  # type: ignore[arg-type]
+            item = decode_block(slot, spec.model, ctx, label=labels[0].value, what=f"{name} {labels[0].value}")  # type: ignore[arg-type]
             if item is not FAIL:
                 values.setdefault(spec.attr, {})[labels[0].value] = item
             continue
@@ -929,7 +931,7 @@ def _unknown(slot: t.Attribute | Body, name: str, specs: dict[str, FieldSpec], w
         listed.append(f"blocks: {', '.join(blocks)}")
     ctx.diagnostics.append(
         error(
-            "E0302" if is_block else "E0301",
+            "E0301" if is_block else "E0302",
             f"unknown {kind} `{name}` in `{what}`",
             slot.node.type.span if isinstance(slot, Body) else slot.name.span,
             note=f"did you mean `{suggestion}`?" if suggestion else None,

@@ -260,7 +260,7 @@ def _lex_with_recovery(lark: Lark, source: str, path: str) -> tuple[list[Token],
     line_ctr = state.line_ctr
     while True:
         try:
-            tokens.append(lexer.next_token(state))
+            tok = lexer.next_token(state)
         except EOFError:
             break
         except UnexpectedCharacters as exc:
@@ -292,6 +292,21 @@ def _lex_with_recovery(lark: Lark, source: str, path: str) -> tuple[list[Token],
                     )
                 )
                 line_ctr.feed(char)
+            continue
+        if tok.type == "STRING" and tok == '""' and source.startswith('"', tok.end_pos):
+            # `"""` never closed: the lexer took its first two quotes for an empty string.
+            diagnostics.append(
+                error(
+                    "E0102",
+                    "unterminated string",
+                    Span(path, tok.line, tok.column, tok.line, tok.column + 3),
+                    note="this string is never closed",
+                    help='close it with `"""`',
+                )
+            )
+            line_ctr.feed(source[line_ctr.char_pos :])
+            continue
+        tokens.append(tok)
     return tokens, diagnostics
 
 
