@@ -8,9 +8,9 @@ happen inside the commands so that `--help` and `--version` stay instant.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 
 from stackc import __version__
@@ -48,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    # A compilation allocates hundreds of thousands of small, acyclic objects: the cyclic
+    # collector scanning them again and again made large stacks superlinear (5,000 services:
+    # 13 s with it, 6 s without). The process is short-lived; memory is returned at exit.
+    gc.disable()
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -127,6 +131,8 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _print_diagnostics(diagnostics, sources, output: str, *, verbose: bool = False) -> None:
+    if output == "text" and not diagnostics:
+        return  # a clean run prints nothing, and need not load the renderers
     from stackc import render
 
     if output == "json":
@@ -181,6 +187,8 @@ def _run_fmt(args: argparse.Namespace) -> int:
 
 def _write_atomically(path: str, text: str) -> None:
     """Replace `path` in one step, keeping its permissions: a crash never leaves half a file."""
+    import tempfile
+
     directory = os.path.dirname(os.path.abspath(path))
     mode = os.stat(path).st_mode & 0o7777
     fd, temporary = tempfile.mkstemp(prefix=".stackc-", suffix=".tmp", dir=directory)

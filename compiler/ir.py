@@ -253,7 +253,7 @@ class Service(Block):
     user: Annotated[int, Lang(min=0, max=2147483647)] = 10001
     group: Annotated[int, Lang(min=0, max=2147483647)] = 10001
     read_only: bool = True
-    capabilities: list[str] = Field(default_factory=list)
+    capabilities: list[Annotated[str, Lang(symbol=True)]] = Field(default_factory=list)
     deploy: Deploy = Field(default_factory=Deploy)
     slos: Annotated[dict[str, Slo], Lang(name="slo", repeated=True)] = Field(default_factory=dict)
     metrics: Metrics | None = None

@@ -1023,3 +1023,16 @@ def test_import_is_relative_to_importing_file_and_twice_is_harmless(tmp_path: Pa
 def test_std_module_template_is_importable() -> None:
     cache = service('import "std/redis"\nservice cache { extends = redis }', name="cache")
     assert cache.image is not None and cache.image.startswith("redis:")
+
+
+def test_capabilities_take_bare_names_and_strings() -> None:
+    api = service('image = "x:1"\n  capabilities = [NET_BIND_SERVICE, "CHOWN"]')
+    assert api.capabilities == ["NET_BIND_SERVICE", "CHOWN"]
+
+
+def test_port_names_resolve_to_numbers_and_default_to_the_primary_port() -> None:
+    api = service(
+        'image = "x:1"\n  ports = { http = 8080, admin = 9000 }\n  health { http = "/h" }\n  metrics { port = admin }'
+    )
+    assert api.health is not None and api.health.port == 8080
+    assert api.metrics is not None and api.metrics.port == 9000

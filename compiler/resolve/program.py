@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 
 from stackc.diagnostics import Diagnostic, Label, did_you_mean, error
 from stackc.resolve.cycles import find_cycles
@@ -39,11 +38,15 @@ class Program:
 @cache
 def std_modules() -> dict[str, str]:
     """Module name -> source text of every `stdlib/*.stack`."""
+    import stackc.stdlib
+
+    folder = os.path.dirname(stackc.stdlib.__file__)
     modules = {}
-    for entry in resources.files("stackc.stdlib").iterdir():
-        if entry.name.endswith(".stack"):
-            modules[entry.name.removesuffix(".stack")] = entry.read_text(encoding="utf-8")
-    return dict(sorted(modules.items()))
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".stack"):
+            with open(os.path.join(folder, name), encoding="utf-8") as handle:
+                modules[name.removesuffix(".stack")] = handle.read()
+    return modules
 
 
 def load_program(entry_path: str, entry_source: str) -> Program:

@@ -228,7 +228,7 @@ def _compile(annotation: Any, lang: Lang) -> Decoder:
     if origin is dict:
         return _map(_compile(get_args(annotation)[1], lang))
     if annotation is str:
-        return _string
+        return _symbol_or_string if lang.symbol else _string
     if annotation is bool:
         return _bool
     if annotation is int:
@@ -740,6 +740,10 @@ def _union(args: tuple[Any, ...], lang: Lang) -> Decoder:
         return chosen(node, ctx)
 
     return decode
+
+
+def _symbol_or_string(node: t.Node, ctx: Context) -> Any:
+    return node.name if isinstance(node, t.Symbol) else _string(node, ctx)
 
 
 def _string_symbol(node: t.Node, ctx: Context) -> Any:

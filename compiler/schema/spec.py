@@ -23,6 +23,8 @@ class Lang:
     max: int | float | None = None
     # The labels of a repeated block become resource names (`volume data` -> `api-data`).
     dns_label: bool = False
+    # A string that may also be written as a bare name (`capabilities = [NET_BIND_SERVICE]`).
+    symbol: bool = False
     # Required even though the model gives a default (the default only stands for "absent").
     required: bool = False
     # Internal: filled by the compiler, not settable from the language.

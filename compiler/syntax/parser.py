@@ -9,10 +9,10 @@ blocks after it are still checked.
 
 from __future__ import annotations
 
+import os
 import re
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -186,7 +186,13 @@ class _Comments:
 def _parser() -> tuple[Lark, _Builder, _Comments]:
     builder = _Builder()
     comments = _Comments()
-    grammar = resources.files("stackc.grammar").joinpath("stack.lark").read_text(encoding="utf-8")
+    import stackc.grammar
+
+    # Beside the package's own `__init__.py` in wheels and editable installs alike; reading it
+    # directly spares `importlib.resources` on every start.
+    grammar_path = os.path.join(os.path.dirname(stackc.grammar.__file__), "stack.lark")
+    with open(grammar_path, encoding="utf-8") as handle:
+        grammar = handle.read()
     lark = Lark(
         grammar,
         parser="lalr",
