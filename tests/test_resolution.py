@@ -1026,13 +1026,14 @@ def test_std_module_template_is_importable() -> None:
 
 
 def test_capabilities_take_bare_names_and_strings() -> None:
-    api = service('image = "x:1"\n  capabilities = [NET_BIND_SERVICE, "CHOWN"]')
+    api = service('service api { image = "x:1"  capabilities = [NET_BIND_SERVICE, "CHOWN"] }')
     assert api.capabilities == ["NET_BIND_SERVICE", "CHOWN"]
 
 
 def test_port_names_resolve_to_numbers_and_default_to_the_primary_port() -> None:
     api = service(
-        'image = "x:1"\n  ports = { http = 8080, admin = 9000 }\n  health { http = "/h" }\n  metrics { port = admin }'
+        'service api {\n  image = "x:1"\n  ports = { http = 8080, admin = 9000 }\n'
+        '  health { http = "/h" }\n  metrics { port = admin }\n}'
     )
     assert api.health is not None and api.health.port == 8080
     assert api.metrics is not None and api.metrics.port == 9000
