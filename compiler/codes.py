@@ -59,6 +59,7 @@ CODES: dict[str, Code] = {
         Code("E0309", "wrong-reference-kind", "a reference to the wrong kind of thing (a route `to` a database)"),
         Code("E0310", "wrong-block-count", "a block that must appear exactly once, or at most once"),
         Code("E0311", "out-of-range", "a number outside the range the attribute accepts"),
+        Code("E0312", "unknown-policy", "a policy code in `allow` or `policy.severity` that does not exist"),
         # E04xx — semantics
         Code("E0401", "import-cycle", "files that import each other"),
         Code("E0402", "template-cycle", "templates that extend each other"),
