@@ -28,6 +28,9 @@ class Finding:
     within: tuple[ir.Block, ...] = ()
     note: str | None = None
     help: str | None = None
+    # A finding graver (or milder) than the policy's default: SEC002 is a warning, but an
+    # error for SYS_ADMIN. A `policy { severity = … }` override still wins.
+    severity: Severity | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,9 @@ class Policy:
     anchors: tuple[str, ...]
     docs: str
     check: Callable[[ir.EnvironmentModel], Iterable[Finding]]
+    # Report a finding only if it holds in every environment: "nothing uses this secret" is
+    # not worth saying when prod uses it and dev does not.
+    only_if_everywhere: bool = False
 
     @property
     def category(self) -> str:

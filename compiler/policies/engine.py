@@ -64,8 +64,8 @@ def check_policies(
             severity = severities.get(policy.code)
             if severity == "off":
                 continue
-            level = Severity.parse(severity) if severity else policy.severity
             for finding in policy.check(model):
+                level = Severity.parse(severity) if severity else (finding.severity or policy.severity)
                 diagnostic = _diagnostic(policy, level, finding, name)
                 allow = _suppressor(policy.code, finding, policy_allows, identity)
                 if allow is None:
@@ -73,10 +73,26 @@ def check_policies(
                 else:
                     used.add(allow.span)  # type: ignore[arg-type]
                     report.suppressed.append((diagnostic, allow.reason))
+    found = _drop_partial(found, policies, len(models))
     found.extend(_unused_allows(allows, used, models, selection))
     report.diagnostics = merge_environments(found, list(environments))
     report.suppressed = _merge_suppressed(report.suppressed, environments)
     return report
+
+
+def _drop_partial(found: list[Diagnostic], policies: dict[str, Policy], environments: int) -> list[Diagnostic]:
+    """Findings of `only_if_everywhere` policies that did not fire in every environment go."""
+    counts: dict[tuple, int] = {}
+    for d in found:
+        if d.code in policies and policies[d.code].only_if_everywhere:
+            key = (d.code, d.span, d.message)
+            counts[key] = counts.get(key, 0) + 1
+    return [
+        d
+        for d in found
+        if not (d.code in policies and policies[d.code].only_if_everywhere)
+        or counts[(d.code, d.span, d.message)] >= environments
+    ]
 
 
 def _diagnostic(policy: Policy, level: Severity, finding: Finding, environment: str) -> Diagnostic:
