@@ -79,6 +79,20 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="output format")
     check.add_argument("--strict", action="store_true", help="warnings fail the check too")
     check.add_argument("--verbose", action="store_true", help="show info findings in text output")
+    check.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="CODES",
+        help="run only the policies whose codes start with these prefixes (comma-separated: SEC,REL001)",
+    )
+    check.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="CODES",
+        help="skip the policies whose codes start with these prefixes (comma-separated)",
+    )
     check.set_defaults(run=_run_check)
 
     fmt = commands.add_parser(
@@ -119,18 +133,32 @@ def _read(path: str) -> bytes:
         raise UsageError(f"cannot read `{path}`: {(exc.strerror or 'unreadable').lower()}") from None
 
 
+def _codes(values: list[str]) -> tuple[str, ...]:
+    return tuple(code.strip().upper() for value in values for code in value.split(",") if code.strip())
+
+
 def _run_check(args: argparse.Namespace) -> int:
-    from stackc.diagnostics import Severity
+    from stackc.diagnostics import Diagnostic, Severity
     from stackc.frontend import compile_source
 
     compilation = compile_source(_read(args.file), args.file)
-    diagnostics = compilation.diagnostics
-    _print_diagnostics(diagnostics, compilation.sources, args.format, verbose=args.verbose)
+    diagnostics = list(compilation.diagnostics)
+    suppressed = []
+    if not compilation.has_errors:
+        # Policies read a complete model: on a program with type errors they would only add
+        # noise to the errors that matter.
+        from stackc.policies.engine import Selection, check_policies
+
+        selection = Selection(_codes(args.select), _codes(args.ignore))
+        report = check_policies(compilation.models, list(compilation.models), selection)
+        diagnostics = sorted(diagnostics + report.diagnostics, key=Diagnostic.sort_key)
+        suppressed = report.suppressed
+    _print_diagnostics(diagnostics, compilation.sources, args.format, verbose=args.verbose, suppressed=suppressed)
     failing = Severity.WARNING if args.strict else Severity.ERROR
     return EXIT_FAILED if any(d.severity >= failing for d in diagnostics) else EXIT_OK
 
 
-def _print_diagnostics(diagnostics, sources, output: str, *, verbose: bool = False) -> None:
+def _print_diagnostics(diagnostics, sources, output: str, *, verbose: bool = False, suppressed=()) -> None:
     if output == "text" and not diagnostics:
         return  # a clean run prints nothing, and need not load the renderers
     from stackc import render
@@ -138,7 +166,10 @@ def _print_diagnostics(diagnostics, sources, output: str, *, verbose: bool = Fal
     if output == "json":
         sys.stdout.write(render.render_json(diagnostics))
     elif output == "sarif":
-        sys.stdout.write(render.render_sarif(diagnostics, render.code_rules(), tool_version=__version__))
+        from stackc.policies.engine import policy_rules
+
+        rules = [*render.code_rules(), *policy_rules()]
+        sys.stdout.write(render.render_sarif(diagnostics, rules, tool_version=__version__, suppressed=suppressed))
     else:
         text = render.render_text(diagnostics, sources, color=render.should_use_color(sys.stdout), verbose=verbose)
         if text:
@@ -209,17 +240,24 @@ def _write_atomically(path: str, text: str) -> None:
 def _run_explain(args: argparse.Namespace) -> int:
     from stackc.codes import CODES
     from stackc.diagnostics import did_you_mean
+    from stackc.policies import all_policies
 
+    policies = all_policies()
     if args.list:
         for code in CODES.values():
-            print(f"{code.code}  {code.name:<26} {code.summary}")
+            print(f"{code.code:<7} error    {code.name:<28} {code.summary}")
+        for policy in policies.values():
+            print(f"{policy.code:<7} {policy.severity.label:<8} {policy.name:<28} {policy.summary}")
         return EXIT_OK
     if not args.code:
-        raise UsageError("explain needs a CODE (such as E0302), or --list")
+        raise UsageError("explain needs a CODE (such as E0302 or SEC001), or --list")
     wanted = args.code.strip().upper()
+    if wanted in policies:
+        print(policies[wanted].page.rstrip("\n"))
+        return EXIT_OK
     code = CODES.get(wanted)
     if code is None:
-        suggestion = did_you_mean(wanted, CODES, max_distance=1)
+        suggestion = did_you_mean(wanted, [*CODES, *policies], max_distance=1)
         hint = f"; did you mean `{suggestion}`?" if suggestion else "; `stackc explain --list` lists them"
         raise UsageError(f"no diagnostic code `{args.code}`{hint}")
     print(code.docs.rstrip("\n") if code.docs else f"# {code.code} {code.name}\n\n{code.summary}")

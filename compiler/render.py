@@ -448,7 +448,7 @@ def render_sarif(
     rules: Sequence[RuleInfo],
     *,
     tool_version: str,
-    suppressed: Sequence[Diagnostic] = (),
+    suppressed: Sequence[Diagnostic | tuple[Diagnostic, str]] = (),
 ) -> str:
     """SARIF 2.1.0 for GitHub code scanning: one run, every rule, suppressed findings marked.
 
@@ -461,7 +461,9 @@ def render_sarif(
             raise ValueError(f"rule `{rule.id}` is listed twice")
         index[rule.id] = i
     results = [_sarif_result(d, index, suppressed=False) for d in diagnostics]
-    results += [_sarif_result(d, index, suppressed=True) for d in suppressed]
+    for item in suppressed:
+        d, reason = item if isinstance(item, tuple) else (item, None)
+        results.append(_sarif_result(d, index, suppressed=True, justification=reason))
     log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -492,10 +494,27 @@ def _sarif_rule(rule: RuleInfo) -> dict[str, Any]:
         "fullDescription": {"text": rule.full, "markdown": rule.full},
         "help": {"text": f"{rule.short}; `stackc explain {rule.id}` prints the full text", "markdown": rule.full},
         "defaultConfiguration": {"level": _SARIF_LEVEL[rule.default_level]},
+        "properties": _rule_properties(rule),
     }
 
 
-def _sarif_result(d: Diagnostic, index: Mapping[str, int], *, suppressed: bool) -> dict[str, Any]:
+# GitHub code scanning ranks security alerts by `security-severity` (0.1–10.0) and files rules
+# under their tags; policy classes map onto both (research: anchors-policy §4.4).
+_TAGS = {"SEC": "security", "REL": "reliability", "OPS": "observability", "CI": "supply-chain", "E": "correctness"}
+_SECURITY_SEVERITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.5", Severity.INFO: "3.0"}
+
+
+def _rule_properties(rule: RuleInfo) -> dict[str, Any]:
+    prefix = rule.id.rstrip("0123456789")
+    properties: dict[str, Any] = {"tags": [_TAGS.get(prefix, "correctness")], "precision": "high"}
+    if prefix == "SEC":
+        properties["security-severity"] = _SECURITY_SEVERITY[rule.default_level]
+    return properties
+
+
+def _sarif_result(
+    d: Diagnostic, index: Mapping[str, int], *, suppressed: bool, justification: str | None = None
+) -> dict[str, Any]:
     # SARIF has no slots for rustc's note and help, so they follow the message as plain lines.
     text = [d.message]
     if d.note:
@@ -523,7 +542,10 @@ def _sarif_result(d: Diagnostic, index: Mapping[str, int], *, suppressed: bool) 
     if d.environments:
         result["properties"] = {"environments": list(d.environments)}
     if suppressed:
-        result["suppressions"] = [{"kind": "inSource"}]
+        suppression: dict[str, Any] = {"kind": "inSource"}
+        if justification:
+            suppression["justification"] = justification
+        result["suppressions"] = [suppression]
     return result
 
 

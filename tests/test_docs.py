@@ -19,3 +19,10 @@ def test_readme_keeps_the_two_setup_commands() -> None:
     assert "pip install . && .venv/bin/stackc check examples/shop/platform.stack" in readme
     assert "scripts/test.sh" in readme
     assert "scripts/test.sh" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_policy_catalogue_page_is_up_to_date() -> None:
+    from stackc.policies.catalogue import catalogue_markdown as policies_page
+
+    committed = (ROOT / "docs" / "policies.md").read_text(encoding="utf-8")
+    assert committed == policies_page(), "regenerate: python -m stackc.policies > docs/policies.md"

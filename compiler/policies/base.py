@@ -52,6 +52,15 @@ class Policy:
     def category(self) -> str:
         return self.code.rstrip("0123456789")
 
+    @property
+    def page(self) -> str:
+        """What `stackc explain CODE` and the catalogue page print."""
+        return (
+            f"# {self.code} {self.name}\n\n"
+            f"Default severity: {self.severity.label}. Fires when {self.summary}.\n"
+            f"Corresponds to: {', '.join(self.anchors)}.\n\n{self.docs.strip()}\n"
+        )
+
 
 # -- queries several policies share ----------------------------------------------------------------
 
