@@ -19,7 +19,10 @@ STACK = 'stack shop { owner = "acme" }\nenvironment dev {}\nenvironment prod {}\
 SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 
 
-def report(source: str, selection: Selection = Selection()) -> PolicyReport:
+EVERYTHING = Selection()
+
+
+def report(source: str, selection: Selection = EVERYTHING) -> PolicyReport:
     compilation = compile_source((STACK + source).encode(), "platform.stack")
     assert not compilation.has_errors, [(d.code, d.message) for d in compilation.diagnostics]
     return check_policies(compilation.models, list(compilation.models), selection)

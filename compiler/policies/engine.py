@@ -38,8 +38,9 @@ class Selection:
 
 
 def check_policies(
-    models: dict[str, ir.EnvironmentModel], environments: Sequence[str], selection: Selection = Selection()
+    models: dict[str, ir.EnvironmentModel], environments: Sequence[str], selection: Selection | None = None
 ) -> PolicyReport:
+    selection = selection or Selection()
     policies = all_policies()
     report = PolicyReport()
     found: list[Diagnostic] = []
