@@ -95,6 +95,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(run=_run_check)
 
+    build = commands.add_parser(
+        "build",
+        help="compile the stack into every target's files",
+        description="Compile FILE for every environment (or those of --env) and every target (or those of "
+        "--target) into the output folder. Writes nothing when the stack has errors.",
+    )
+    build.add_argument(
+        "file", nargs="?", default="platform.stack", metavar="FILE", help="the stack file (default: platform.stack)"
+    )
+    build.add_argument("-o", "--output", metavar="DIR", help="output folder (default: deploy/ beside FILE)")
+    build.add_argument("--env", action="append", default=[], metavar="ENV", help="only this environment (repeatable)")
+    build.add_argument("--target", action="append", default=[], metavar="T", help="only this target (repeatable)")
+    build.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 and list the files that differ from what would be generated",
+    )
+    build.add_argument("--force", action="store_true", help="overwrite generated files that were edited by hand")
+    build.set_defaults(run=_run_build)
+
     fmt = commands.add_parser(
         "fmt",
         help="rewrite files in canonical layout, keeping comments",
@@ -156,6 +176,68 @@ def _run_check(args: argparse.Namespace) -> int:
     _print_diagnostics(diagnostics, compilation.sources, args.format, verbose=args.verbose, suppressed=suppressed)
     failing = Severity.WARNING if args.strict else Severity.ERROR
     return EXIT_FAILED if any(d.severity >= failing for d in diagnostics) else EXIT_OK
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    from stackc import output
+    from stackc.build import run_targets
+    from stackc.diagnostics import Diagnostic, Severity
+    from stackc.frontend import compile_source
+    from stackc.policies.engine import check_policies
+    from stackc.targets import BuildContext, targets
+
+    available = targets()
+    unknown = [t for t in args.target if t not in available]
+    if unknown:
+        raise UsageError(f"unknown target `{unknown[0]}`; available: {', '.join(available)}")
+    compilation = compile_source(_read(args.file), args.file)
+    diagnostics = list(compilation.diagnostics)
+    if not compilation.has_errors:
+        report = check_policies(compilation.models, list(compilation.models))
+        diagnostics = sorted(diagnostics + report.diagnostics, key=Diagnostic.sort_key)
+    if any(d.severity is Severity.ERROR for d in diagnostics):
+        _print_diagnostics(diagnostics, compilation.sources, "text")
+        print("stackc: nothing was written: fix the errors above", file=sys.stderr)
+        return EXIT_FAILED
+    missing = [e for e in args.env if e not in compilation.models]
+    if missing:
+        raise UsageError(f"no environment `{missing[0]}`; the stack has: {', '.join(compilation.models)}")
+    chosen = {name: target for name, target in available.items() if not args.target or name in args.target}
+    context = BuildContext(compilation.models, args.env or list(compilation.models), os.path.basename(args.file))
+    files, target_diagnostics = run_targets(chosen, context)
+    diagnostics = sorted(diagnostics + target_diagnostics, key=Diagnostic.sort_key)
+    _print_diagnostics(diagnostics, compilation.sources, "text")
+    if any(d.severity is Severity.ERROR for d in target_diagnostics):
+        print("stackc: nothing was written: fix the errors above", file=sys.stderr)
+        return EXIT_FAILED
+
+    root = args.output or os.path.join(os.path.dirname(os.path.abspath(args.file)), "deploy")
+    partial = bool(args.env or args.target)
+    plan = output.plan(root, files, partial=partial)
+    if args.check:
+        for path in plan.drift:
+            print(f"would change {os.path.join(root, path)}")
+        return EXIT_FAILED if plan.drift else EXIT_OK
+    if plan.conflicts and not args.force:
+        print("stackc: nothing was written: these files were not written by stackc as they are now:", file=sys.stderr)
+        for path in plan.conflicts:
+            print(f"  {os.path.join(root, path)}", file=sys.stderr)
+        print("Move your changes into the stack file, or run with --force to overwrite them.", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        output.apply(root, files, plan, force=args.force, partial=partial)
+    except OSError as exc:
+        # Nothing was moved into place before every file was staged: the old output stands.
+        print(
+            f"stackc: cannot write to {root}: {exc.strerror or exc}; the previous output is unchanged", file=sys.stderr
+        )
+        return EXIT_FAILED
+    written = len(plan.write)
+    print(
+        f"wrote {written} file{'s' if written != 1 else ''} to {root}"
+        + (f", removed {len(plan.remove)}" if plan.remove else "")
+    )
+    return EXIT_OK
 
 
 def _print_diagnostics(diagnostics, sources, output: str, *, verbose: bool = False, suppressed=()) -> None:
