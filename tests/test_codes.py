@@ -17,6 +17,7 @@ import stackc.syntax.parser
 from stackc.codes import CODES
 from stackc.diagnostics import Diagnostic, Severity
 from stackc.frontend import compile_source
+from stackc.policies.engine import check_policies
 
 ENTRY = "platform.stack"
 STACK = 'stack shop { owner = "acme" }\n'
@@ -237,6 +238,7 @@ CASES: list[Case] = [
         7,
         3,
     ),
+    Case("E0312", STACK + 'service api {\n  image = "x:1.0"\n  allow SEC01 { reason = "r" }\n}\n', 4, 3),
     Case("E0406", STACK + 'gateway edge {\n  tls = letsencrypt("ops@example.com")\n}\n', 3, 3),
 ]
 
@@ -262,7 +264,12 @@ def _compile(case: Case, tmp_path: Path) -> tuple[list[Diagnostic], str]:
         entry = tmp_path / ENTRY
         return compile_source(entry.read_bytes(), str(entry)).diagnostics, str(tmp_path / case.file)
     data = case.source if isinstance(case.source, bytes) else case.source.encode("utf-8")
-    return compile_source(data, case.file).diagnostics, case.file
+    compilation = compile_source(data, case.file)
+    diagnostics = list(compilation.diagnostics)
+    if not compilation.has_errors:
+        # Codes about the policy catalogue (E0312) come from the policy engine, as in `check`.
+        diagnostics += check_policies(compilation.models, list(compilation.models)).diagnostics
+    return diagnostics, case.file
 
 
 def _show(diagnostics: list[Diagnostic]) -> str:

@@ -55,8 +55,9 @@ def _resolve_environment(decls: Declarations, env: str, environments: list[str],
 
     templates = {}
     for name, block in decls.by_kind["template"].items():
-        body, _ = _chain(block, env, decls, ctx, (name,))
+        body, extends = _chain(block, env, decls, ctx, (name,))
         templates[name] = decode_block(body, ir.Service, ctx, label=name, partial=True, what=f"template {name}")
+        ir.assign(templates[name], extends=extends)
 
     services = {}
     for name, block in decls.by_kind["service"].items():
