@@ -241,8 +241,8 @@ def _run_build(args: argparse.Namespace) -> int:
 
 
 def _print_diagnostics(diagnostics, sources, output: str, *, verbose: bool = False, suppressed=()) -> None:
-    if output == "text" and not diagnostics:
-        return  # a clean run prints nothing, and need not load the renderers
+    if output == "text" and not any(verbose or d.severity.name != "INFO" for d in diagnostics):
+        return  # nothing to show: a clean run prints nothing, and need not load the renderers
     from stackc import render
 
     if output == "json":
