@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from stackc.diagnostics import Diagnostic
 from stackc.frontend import compile_source
+from stackc.policies.engine import check_policies
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -49,8 +50,12 @@ def _params(root: Path) -> list:
 
 
 def errors_of(path: Path) -> list[Diagnostic]:
+    """Input errors and error-severity policy findings, as `stackc check` would fail on them."""
     compilation = compile_source(path.read_bytes(), str(path))
-    return [d for d in compilation.diagnostics if d.is_error]
+    diagnostics = list(compilation.diagnostics)
+    if not compilation.has_errors:
+        diagnostics += check_policies(compilation.models, list(compilation.models)).diagnostics
+    return [d for d in diagnostics if d.is_error]
 
 
 def _show(diagnostics: list[Diagnostic]) -> str:
