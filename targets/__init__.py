@@ -47,8 +47,14 @@ class TargetOutput:
 Target = Callable[[BuildContext], TargetOutput]
 
 
+# `--target` name -> the module whose `emit` builds it, in build order (CLI.md's names).
+TARGETS: dict[str, str] = {
+    "compose": "stackc.targets.compose",
+}
+
+
 def targets() -> dict[str, Target]:
     """Every available target by its `--target` name, in build order."""
-    from stackc.targets import compose
+    import importlib
 
-    return {"compose": compose.emit}
+    return {name: importlib.import_module(module).emit for name, module in TARGETS.items()}
