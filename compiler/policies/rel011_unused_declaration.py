@@ -53,74 +53,27 @@ service api {
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterator
 
 from stackc import ir
-from stackc.diagnostics import Severity, Span
+from stackc.diagnostics import Severity
 from stackc.policies.base import Finding, Policy, env_refs, secret_users
 
 STDLIB = "std/"
 
 
-def _spans(block: ir.Block) -> Iterator[Span]:
-    """Every source range a resolved block keeps, its nested blocks' included."""
-    yield from block.spans.values()
-    for value in block.__dict__.values():
-        for item in value.values() if isinstance(value, dict) else (value,):
-            if isinstance(item, ir.Block):
-                if item.span is not None:
-                    yield item.span
-                yield from _spans(item)
-
-
-class _Owners:
-    """Which template's body a source position lies in: top-level blocks do not nest, so it is
-    the template whose header is the last declaration header before it in the same file."""
-
-    def __init__(self, env: ir.EnvironmentModel) -> None:
-        blocks: list[tuple[ir.Block | None, str]] = [(env.stack, ""), (env.environment, "")]
-        blocks += [(t, name) for name, t in env.templates.items()]
-        blocks += [(b, "") for b in (*env.services.values(), *env.databases.values(), *env.queues.values())]
-        blocks += [(b, "") for b in (*env.secrets.values(), *env.gateways.values())]
-        blocks += [(env.observability, ""), (env.pipeline, ""), (env.policy, "")]
-        by_file: dict[str, list[tuple[tuple[int, int], str]]] = {}
-        for block, name in blocks:
-            if block is not None and block.span is not None:
-                by_file.setdefault(block.span.file, []).append(((block.span.line, block.span.column), name))
-        self.positions: dict[str, list[tuple[int, int]]] = {}
-        self.names: dict[str, list[str]] = {}
-        for file, headers in by_file.items():
-            headers.sort()
-            self.positions[file] = [position for position, _ in headers]
-            self.names[file] = [name for _, name in headers]
-
-    def template(self, span: Span) -> str:
-        positions = self.positions.get(span.file)
-        if not positions:
-            return ""
-        index = bisect.bisect_right(positions, (span.line, span.column)) - 1
-        return self.names[span.file][index] if index >= 0 else ""
-
-
 def used_templates(env: ir.EnvironmentModel) -> set[str]:
     """Templates some service extends, directly or through the templates it extends."""
-    used = {s.extends for s in env.services.values() if s.extends is not None}
-    # A template's own `extends` is used when the model records it. It does not always: then a
-    # template also counts as extended when a used template carries attributes written in its
-    # body (a resolved template holds its whole chain, and keeps where each attribute was set).
-    owners: _Owners | None = None
-    pending = [name for name in used if name in env.templates]
+    used: set[str] = set()
+    pending = [s.extends for s in env.services.values() if s.extends is not None]
     while pending:
-        template = env.templates[pending.pop()]
-        bases = {template.extends} if template.extends is not None else set()
-        if owners is None:
-            owners = _Owners(env)
-        bases.update(owners.template(span) for span in _spans(template))
-        for base in bases - {"", template.name} - used:
-            used.add(base)
-            if base in env.templates:
-                pending.append(base)
+        name = pending.pop()
+        if name in used:
+            continue  # a cycle is an input error (E0402); do not loop on it
+        used.add(name)
+        template = env.templates.get(name)
+        if template is not None and template.extends is not None:
+            pending.append(template.extends)
     return used
 
 
