@@ -1,0 +1,120 @@
+"""Progressive delivery with Argo Rollouts: `deploy.strategy = canary | blue_green`.
+
+A Rollout replaces the Deployment (same pod template); an AnalysisTemplate asks Prometheus for
+the service's availability SLO while the new version takes traffic, so a bad release aborts and
+rolls back by itself (LANGUAGE.md §3 `deploy`). `rollback = false` leaves the analysis out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stackc import ir
+from stackc.targets.kubernetes import names, services, workloads
+from stackc.targets.kubernetes.names import metadata, selector_labels
+
+ROLLOUTS_API = "argoproj.io/v1alpha1"
+# prometheus-operator's default governing Service in the `monitoring` namespace.
+PROMETHEUS_ADDRESS = "http://prometheus-operated.monitoring.svc:9090"
+
+
+def availability_slo(service: ir.Service) -> ir.Slo | None:
+    """The first SLO without `threshold`: an availability objective (LANGUAGE.md §3 `slo`)."""
+    return next((slo for slo in service.slos.values() if slo.threshold is None), None)
+
+
+def analysis_name(service: ir.Service) -> str:
+    return f"{service.name}-availability"
+
+
+def emit_analysis_template(model: ir.EnvironmentModel, service: ir.Service, slo: ir.Slo) -> dict[str, Any]:
+    # The namespace is an argument (the Rollout passes its own), so one template serves every
+    # environment. No traffic yet is no evidence of failure: NaN passes.
+    window = f"{names.seconds(service.deploy.pause)}s"
+    selector = f'namespace="{{{{args.namespace}}}}", service="{service.name}"'
+    query = (
+        f'sum(rate(http_requests_total{{{selector}, code!~"5.."}}[{window}]))'
+        f" / sum(rate(http_requests_total{{{selector}}}[{window}]))"
+    )
+    objective = names.decimal_text(slo.objective.ratio)
+    return {
+        "apiVersion": ROLLOUTS_API,
+        "kind": "AnalysisTemplate",
+        "metadata": metadata(model, analysis_name(service), "service"),
+        "spec": {
+            "args": [{"name": "namespace"}],
+            "metrics": [
+                {
+                    "name": "availability",
+                    "interval": "1m",
+                    "failureLimit": 1,
+                    "successCondition": f"isNaN(result[0]) || result[0] >= {objective}",
+                    "provider": {"prometheus": {"address": PROMETHEUS_ADDRESS, "query": query}},
+                }
+            ],
+        },
+    }
+
+
+def _analysis(service: ir.Service) -> dict[str, Any]:
+    return {
+        "templates": [{"templateName": analysis_name(service)}],
+        "args": [{"name": "namespace", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}}],
+    }
+
+
+def emit_rollout(
+    model: ir.EnvironmentModel,
+    service: ir.Service,
+    pod: workloads.Pod,
+    replicas: int | None,
+    annotations: dict[str, str],
+) -> list[dict[str, Any]]:
+    """The Rollout, its AnalysisTemplate and (blue/green) the preview Service."""
+    deploy = service.deploy
+    slo = availability_slo(service) if deploy.rollback else None
+    objects: list[dict[str, Any]] = []
+    strategy: dict[str, Any]
+    if deploy.strategy == "canary":
+        steps: list[dict[str, Any]] = []
+        for step in deploy.steps:
+            steps.append({"setWeight": int(step.value)})
+            steps.append({"pause": {"duration": f"{names.seconds(deploy.pause)}s"}})
+        canary: dict[str, Any] = {"maxSurge": 1, "maxUnavailable": 0, "steps": steps}
+        if slo is not None:
+            canary["analysis"] = _analysis(service)
+        strategy = {"canary": canary}
+    else:
+        blue_green: dict[str, Any] = {
+            "activeService": service.name,
+            "previewService": f"{service.name}-preview",
+            "autoPromotionEnabled": True,
+            "scaleDownDelaySeconds": 30,
+        }
+        if slo is not None:
+            blue_green["prePromotionAnalysis"] = _analysis(service)
+        strategy = {"blueGreen": blue_green}
+        objects.append(services.emit_service(model, service.name, "service", service.ports, suffix="-preview"))
+    spec: dict[str, Any] = {}
+    if replicas is not None:
+        spec["replicas"] = replicas
+    spec.update(
+        {
+            "revisionHistoryLimit": 5,
+            "selector": {"matchLabels": selector_labels(service.name)},
+            "template": workloads.emit_pod_template(model, pod),
+            "strategy": strategy,
+        }
+    )
+    objects.insert(
+        0,
+        {
+            "apiVersion": ROLLOUTS_API,
+            "kind": "Rollout",
+            "metadata": metadata(model, service.name, "service", annotations),
+            "spec": spec,
+        },
+    )
+    if slo is not None:
+        objects.append(emit_analysis_template(model, service, slo))
+    return objects
