@@ -113,6 +113,8 @@ def _parser() -> argparse.ArgumentParser:
         help="write nothing; exit 1 and list the files that differ from what would be generated",
     )
     build.add_argument("--force", action="store_true", help="overwrite generated files that were edited by hand")
+    build.add_argument("--verbose", action="store_true",
+                       help="also show info findings (what a target expresses differently, for instance)")
     build.set_defaults(run=_run_build)
 
     fmt = commands.add_parser(
@@ -206,7 +208,7 @@ def _run_build(args: argparse.Namespace) -> int:
     context = BuildContext(compilation.models, args.env or list(compilation.models), os.path.basename(args.file))
     files, target_diagnostics = run_targets(chosen, context)
     diagnostics = sorted(diagnostics + target_diagnostics, key=Diagnostic.sort_key)
-    _print_diagnostics(diagnostics, compilation.sources, "text")
+    _print_diagnostics(diagnostics, compilation.sources, "text", verbose=args.verbose)
     if any(d.severity is Severity.ERROR for d in target_diagnostics):
         print("stackc: nothing was written: fix the errors above", file=sys.stderr)
         return EXIT_FAILED

@@ -67,6 +67,10 @@ CODES: dict[str, Code] = {
         Code("E0404", "secret-in-string", "a secret interpolated into a larger string"),
         Code("E0405", "managed-and-external", "a database or queue that is both `managed` and `external`"),
         Code("E0406", "certificate-without-host", "TLS certificates requested for a gateway with no host name"),
+        # E049x — what a target cannot express (reported by `build`, never silently dropped)
+        Code("E0490", "cannot-express", "a target has no way to say this; the message says what it does instead"),
+        Code("E0491", "unsafe-value", "a value that would change the structure of a generated file"),
+        Code("E0492", "generated-name-collision", "a declared name equals a name a target generates"),
     ]
 }
 

@@ -18,6 +18,7 @@ from stackc.codes import CODES
 from stackc.diagnostics import Diagnostic, Severity
 from stackc.frontend import compile_source
 from stackc.policies.engine import check_policies
+from stackc.targets import BuildContext, targets
 
 ENTRY = "platform.stack"
 STACK = 'stack shop { owner = "acme" }\n'
@@ -38,6 +39,8 @@ class Case:
     also: tuple[str, ...] = ()
     # A smaller `MAX_SOURCE_BYTES` for the size-limit case.
     max_bytes: int | None = None
+    # Codes a target reports (`E049x`): run that target on the compiled models too.
+    target: str | None = None
 
 
 def program(text: str) -> str:
@@ -239,6 +242,24 @@ CASES: list[Case] = [
         3,
     ),
     Case("E0312", STACK + 'service api {\n  image = "x:1.0"\n  allow SEC01 { reason = "r" }\n}\n', 4, 3),
+    Case(
+        "E0490",
+        STACK + 'service api {\n  image = "x:1.0"\n  autoscale { min = 2  max = 4 }\n}\n',
+        4,
+        3,
+        severity=Severity.INFO,
+        target="compose",
+    ),
+    Case("E0491", STACK + 'service api {\n  image = "x:1.0"\n  env = { KEY = "a\\u{0}b" }\n}\n', 4, 3, target="compose"),
+    Case(
+        "E0492",
+        'stack s { owner = "acme"  domain = "example.com" }\nservice edge-certbot { image = "busybox:1.36" }\n'
+        'service web { image = "nginx:1.27"  ports = { http = 8080 } }\n'
+        'gateway edge {\n  tls = letsencrypt("ops@example.com")\n  route "/" { to = service.web }\n}\n',
+        2,
+        1,
+        target="compose",
+    ),
     Case("E0406", STACK + 'gateway edge {\n  tls = letsencrypt("ops@example.com")\n}\n', 3, 3),
 ]
 
@@ -269,6 +290,9 @@ def _compile(case: Case, tmp_path: Path) -> tuple[list[Diagnostic], str]:
     if not compilation.has_errors:
         # Codes about the policy catalogue (E0312) come from the policy engine, as in `check`.
         diagnostics += check_policies(compilation.models, list(compilation.models)).diagnostics
+    if case.target is not None and not compilation.has_errors:
+        context = BuildContext(compilation.models, list(compilation.models), case.file)
+        diagnostics += targets()[case.target](context).diagnostics
     return diagnostics, case.file
 
 

@@ -78,3 +78,16 @@ def test_fmt_hook_rewrites_an_unformatted_file(hooks_repo: Path, tmp_path: Path)
     assert (repo / "platform.stack").read_text() == 'stack shop { owner = "acme" }\n'
     again = try_repo(hooks_repo, "stackc-fmt", repo)
     assert again.returncode == 0, again.stdout
+
+
+def test_build_check_hook_fails_on_drift_and_passes_after_build(hooks_repo: Path, tmp_path: Path) -> None:
+    repo = project(tmp_path / "build", {"platform.stack": CLEAN})
+    drift = try_repo(hooks_repo, "stackc-build-check", repo)
+    assert drift.returncode == 1, drift.stdout
+    assert "would change" in drift.stdout
+    built = subprocess.run(
+        [sys.executable, "-m", "stackc.cli", "build", str(repo / "platform.stack")], capture_output=True, text=True
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    clean = try_repo(hooks_repo, "stackc-build-check", repo)
+    assert clean.returncode == 0, clean.stdout
