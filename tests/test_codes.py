@@ -250,7 +250,9 @@ CASES: list[Case] = [
         severity=Severity.INFO,
         target="compose",
     ),
-    Case("E0491", STACK + 'service api {\n  image = "x:1.0"\n  env = { KEY = "a\\u{0}b" }\n}\n', 4, 3, target="compose"),
+    Case(
+        "E0491", STACK + 'service api {\n  image = "x:1.0"\n  env = { KEY = "a\\u{0}b" }\n}\n', 4, 3, target="compose"
+    ),
     Case(
         "E0492",
         'stack s { owner = "acme"  domain = "example.com" }\nservice edge-certbot { image = "busybox:1.36" }\n'
