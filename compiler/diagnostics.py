@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -81,29 +81,6 @@ def error(code: str, message: str, span: Span | None, **kwargs) -> Diagnostic:
 
 def warning(code: str, message: str, span: Span | None, **kwargs) -> Diagnostic:
     return Diagnostic(code, Severity.WARNING, message, span, **kwargs)
-
-
-@dataclass
-class Diagnostics:
-    """An append-only collection that passes share; deduplicated and sorted on the way out."""
-
-    items: list[Diagnostic] = field(default_factory=list)
-
-    def add(self, diagnostic: Diagnostic) -> None:
-        self.items.append(diagnostic)
-
-    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
-        self.items.extend(diagnostics)
-
-    @property
-    def has_errors(self) -> bool:
-        return any(d.severity is Severity.ERROR for d in self.items)
-
-    def __iter__(self):
-        return iter(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
 
 
 def merge_environments(diagnostics: Iterable[Diagnostic], all_environments: Sequence[str]) -> list[Diagnostic]:

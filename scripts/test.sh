@@ -7,6 +7,18 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
+# Terraform target validators (terraform itself must be on PATH). Checkov installs its fork
+# `bc-python-hcl2`, which provides the same `hcl2` module as python-hcl2 and breaks one or the
+# other when both share a venv, so Checkov gets its own (tests/test_terraform.py looks there).
+.venv/bin/python -m pip install --quiet python-hcl2
+python3 -m venv .venv/checkov
+.venv/checkov/bin/python -m pip install --quiet checkov
+.venv/bin/python -m pip install --quiet check-jsonschema  # compose-spec schema (tests/test_compose.py)
+if ! command -v nginx >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then  # nginx -t (tests/test_nginx.py)
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+fi
+# Kubernetes target validators (tests/test_kubernetes.py); its Checkov is the one in .venv/checkov.
+.venv/bin/python -m pip install --quiet kubernetes-validate
 
 .venv/bin/ruff check .
 .venv/bin/python -m pytest "$@"

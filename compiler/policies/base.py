@@ -103,7 +103,3 @@ def routed_services(env: ir.EnvironmentModel) -> dict[str, list[tuple[ir.Gateway
         for route in gateway.routes.values():
             routed.setdefault(route.to.name, []).append((gateway, route))
     return routed
-
-
-def header(block: ir.Block) -> Span | None:
-    return block.span

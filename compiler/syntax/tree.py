@@ -127,15 +127,6 @@ class Call(Node):
     name: Name
     args: list[Argument]
 
-    def positional(self) -> list[Expression]:
-        return [a.value for a in self.args if a.name is None]
-
-    def keyword(self, name: str) -> Expression | None:
-        for a in self.args:
-            if a.name is not None and a.name.value == name:
-                return a.value
-        return None
-
 
 Expression = String | Number | Quantity | Bool | NoneValue | Symbol | Reference | ListValue | MapValue | Call | Invalid
 

@@ -38,13 +38,6 @@ def dump(data: Any, header: str | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
-def dump_all(documents: list[Any], header: str | None = None) -> str:
-    """Several documents in one stream, separated by `---`."""
-    parts = [dump(doc).rstrip("\n") for doc in documents]
-    head = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines()) if header else ""
-    return head + "\n---\n".join(parts) + "\n"
-
-
 def _mapping(data: Mapping, indent: int, out: list[str]) -> None:
     pad = " " * indent
     for key, value in data.items():
