@@ -647,3 +647,35 @@ def apply_json_patch(doc: Any, ops: list[dict[str, Any]]) -> Any:
 )
 def test_json_patch_turns_base_into_target(base: dict[str, Any], target: dict[str, Any]) -> None:
     assert apply_json_patch(base, json_patch(base, target)) == target
+
+
+BACKUP_STACK = """\
+stack shop { owner = "acme" }
+
+database ledger {
+  engine  = mysql
+  version = "8.4.3"
+  backup  { schedule = "30 2 * * *"  retain = 3d }
+}
+
+database orders {
+  engine  = postgres
+  version = "16.4"
+  backup  { schedule = "0 3 * * *" }
+}
+"""
+
+
+def test_every_engine_with_a_backup_gets_a_dump_cron_job(tmp_path: Path) -> None:
+    source = tmp_path / "platform.stack"
+    source.write_text(BACKUP_STACK)
+    _, files = build(source, tmp_path / "out")
+    jobs = {}
+    for data in files.values():
+        for doc in yaml.safe_load_all(data):
+            if isinstance(doc, dict) and doc.get("kind") == "CronJob":
+                container = doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+                jobs[doc["metadata"]["name"]] = (doc["spec"]["schedule"], " ".join(container["args"]))
+    assert jobs["ledger-backup"][0] == "30 2 * * *" and "mysqldump" in jobs["ledger-backup"][1]
+    assert "MYSQL_PWD=" in jobs["ledger-backup"][1], "the password must not be on the command line"
+    assert jobs["orders-backup"][0] == "0 3 * * *" and "pg_dump" in jobs["orders-backup"][1]

@@ -80,8 +80,15 @@ ENGINES: dict[str, Engine] = {
         args=("mysqld", "--datadir=/var/lib/mysql/data"),
         ready=["mysqladmin", "ping", "--host=127.0.0.1", "--port=3306", "--silent"],
         uri="mysql://app:{{ .password }}@{host}:3306/{name}",
-        # mysqldump takes no URI; the container form's credentials folder holds the password.
-        dump=None,
+        # mysqldump takes no URI: split `mysql://user:password@host:port/db` in the shell. The
+        # password goes through MYSQL_PWD, not the command line, so `ps` never shows it.
+        dump=(
+            'uri="$(cat {uri})"; rest="${uri#*://}"; creds="${rest%%@*}"; where="${rest#*@}"; '
+            'hostport="${where%%/*}"; database="${where#*/}"; database="${database%%\\?*}"; '
+            'MYSQL_PWD="${creds#*:}" mysqldump --single-transaction --routines '
+            '--host="${hostport%%:*}" --port="${hostport##*:}" --user="${creds%%:*}" "$database" '
+            '> "{file}.sql"'
+        ),
     ),
     "redis": Engine(
         image="redis:{version}-alpine",
