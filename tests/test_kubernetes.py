@@ -679,3 +679,10 @@ def test_every_engine_with_a_backup_gets_a_dump_cron_job(tmp_path: Path) -> None
     assert jobs["ledger-backup"][0] == "30 2 * * *" and "mysqldump" in jobs["ledger-backup"][1]
     assert "MYSQL_PWD=" in jobs["ledger-backup"][1], "the password must not be on the command line"
     assert jobs["orders-backup"][0] == "0 3 * * *" and "pg_dump" in jobs["orders-backup"][1]
+
+
+def test_a_queue_backup_the_cluster_cannot_run_is_reported_not_dropped() -> None:
+    source = b'stack s { owner = "a" }\nqueue jobs {\n  engine = rabbitmq\n  version = "3.13.7"\n'
+    compilation = compile_source(source + b"  backup { retain = 3d }\n}\n", "platform.stack")
+    output = emit(BuildContext(compilation.models, list(compilation.models), "platform.stack"))
+    assert [(d.code, d.span.line) for d in output.diagnostics if d.span] == [("E0490", 5)]

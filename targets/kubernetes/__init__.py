@@ -12,10 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from stackc import ir
+from stackc.diagnostics import Diagnostic, Severity, merge_environments
 from stackc.targets import BuildContext, TargetOutput
 from stackc.targets.kubernetes import (
     backing,
     backups,
+    engines,
     ingress,
     kustomize,
     monitoring,
@@ -155,4 +157,23 @@ def emit(context: BuildContext) -> TargetOutput:
     objects = {env: environment_objects(model) for env, model in context.models.items()}
     images = {env: built_images(model) for env, model in context.models.items()}
     documents = kustomize.split(objects, context.selected, context.models, images)
-    return TargetOutput(documents=documents)
+    return TargetOutput(documents=documents, diagnostics=unsupported(context))
+
+
+def unsupported(context: BuildContext) -> list[Diagnostic]:
+    """What the cluster output cannot do, said where the stack asks for it (E0490)."""
+    found = []
+    for env, model in context.models.items():
+        for queue in model.queues.values():
+            if queue.backup is not None and queue.form != "managed" and engines.engine_of(queue).dump is None:
+                found.append(
+                    Diagnostic(
+                        "E0490",
+                        Severity.WARNING,
+                        f"Kubernetes output has no backup job for a {queue.engine} queue",
+                        queue.span_of("backup"),
+                        help="a queue's messages are transient; back up what consumers persist instead",
+                        environments=(env,),
+                    )
+                )
+    return merge_environments(found, list(context.models))
