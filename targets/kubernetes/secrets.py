@@ -153,10 +153,11 @@ def emit_secrets(model: ir.EnvironmentModel) -> list[dict[str, Any]]:
     for backing in backings.values():
         if backing.form != "managed":
             continue
-        # Terraform stores the managed instance's credentials in AWS Secrets Manager under this
-        # name, as JSON with `username`, `password` and `uri` (docs/kubernetes.md).
+        # The Terraform target stores generated credentials in AWS Secrets Manager under
+        # `{stack}-{env}/{name}-credentials` (its `local.name`), as JSON with `username`,
+        # `password` and `uri` (docs/kubernetes.md, docs/terraform.md).
         stores.add("aws")
-        remote_key = f"{model.stack.name}/{model.environment.name}/{backing.credentials}"
+        remote_key = f"{model.stack.name}-{model.environment.name}/{backing.credentials}"
         objects.append(
             _external_secret(
                 model,
