@@ -1,0 +1,58 @@
+"""Prometheus and Alertmanager target (issue 9; docs/observability.md).
+
+Output, relative to the output folder:
+- `prometheus/rules/<stack>-slo.rules.yaml`: every environment's SLO rules (selectors name it);
+- `prometheus/rules/<stack>-platform.rules.yaml`: per scraped service, target down, error rate, p95;
+- `prometheus/tests/<stack>-{slo,platform}.test.yaml`: a promtool unit test for every alert;
+- `prometheus/<env>/prometheus.yml` per selected environment;
+- `alertmanager/alertmanager.yml`: one routing tree, a sub-tree per environment;
+- `prometheus/runbooks/<Alert>.md`: a page per alert (its `runbook_url`).
+"""
+
+from __future__ import annotations
+
+from stackc import ir
+from stackc.targets import BuildContext, Document, TargetOutput
+from stackc.targets.prometheus import platform, slo
+from stackc.targets.prometheus.alertmanager import emit_alertmanager
+from stackc.targets.prometheus.config import emit_prometheus_config
+from stackc.targets.prometheus.runbooks import runbook
+
+
+def emit(context: BuildContext) -> TargetOutput:
+    models = {env: m for env, m in context.models.items() if _monitored(m)}
+    if not models:
+        return TargetOutput()
+    stack = next(iter(models.values())).stack.name
+    documents: list[Document] = []
+    alerts: list[slo.Alert] = []
+    rule_files: list[str] = []
+    for kind, module in (("slo", slo), ("platform", platform)):
+        groups, defined = module.groups(models)
+        if not groups:
+            continue
+        alerts.extend(defined)
+        rules_name = f"{stack}-{kind}.rules.yaml"
+        rule_files.append(rules_name)
+        documents.append(Document(f"prometheus/rules/{rules_name}", {"groups": groups}))
+        # Paths in a test file are relative to it, as promtool resolves them.
+        test = {"rule_files": [f"../rules/{rules_name}"], "evaluation_interval": "1m", "tests": module.tests(models)}
+        documents.append(Document(f"prometheus/tests/{stack}-{kind}.test.yaml", test))
+    for env in context.selected:
+        if env in models:
+            config = emit_prometheus_config(models[env], rule_files)
+            documents.append(Document(f"prometheus/{env}/prometheus.yml", config))
+    alertmanager, diagnostics = emit_alertmanager(models)
+    documents.append(Document("alertmanager/alertmanager.yml", alertmanager))
+    # Alerts share a name across environments: one page each, whatever the environment.
+    seen: dict[str, slo.Alert] = {}
+    for alert in alerts:
+        seen.setdefault(alert.name, alert)
+    for name in sorted(seen):
+        documents.append(Document(f"prometheus/runbooks/{name}.md", runbook(seen[name]), "text", ""))
+    return TargetOutput(documents, diagnostics)
+
+
+def _monitored(model: ir.EnvironmentModel) -> bool:
+    observability = model.observability
+    return observability is not None and observability.metrics == "prometheus"
