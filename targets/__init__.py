@@ -50,8 +50,10 @@ Target = Callable[[BuildContext], TargetOutput]
 # `--target` name -> the module whose `emit` builds it, in build order (CLI.md's names).
 TARGETS: dict[str, str] = {
     "compose": "stackc.targets.compose",
-    "terraform": "stackc.targets.terraform",
     "kubernetes": "stackc.targets.kubernetes",
+    "terraform": "stackc.targets.terraform",
+    "github": "stackc.targets.github",
+    "prometheus": "stackc.targets.prometheus",
 }
 
 
