@@ -9,7 +9,6 @@ skips otherwise. scripts/test.sh installs it.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import socket
@@ -31,6 +30,7 @@ from stackc.targets import BuildContext, TargetOutput, compose
 from stackc.targets.compose.environment import emit_environment
 from stackc.targets.compose.split import same
 from stackc.values import Ref
+from validators import require
 
 try:  # `tests` is a package only if someone gives it an `__init__.py`
     from .strategies import programs
@@ -46,19 +46,8 @@ NON_INTERNAL = {"public", "outbound", "dev-ports"}
 IMAGE_TAG = "${STACKC_IMAGE_TAG:-latest}"
 
 
-def require(tool: str | None, name: str) -> str:
-    """The validator's path; a missing one fails under CI=true and skips otherwise."""
-    if tool:
-        return tool
-    message = f"{name} is not installed (scripts/test.sh installs it)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 def check_jsonschema() -> str:
-    beside = Path(sys.executable).parent / "check-jsonschema"
-    return require(str(beside) if beside.exists() else shutil.which("check-jsonschema"), "check-jsonschema")
+    return require("check-jsonschema")
 
 
 def compose_schema() -> dict[str, Any]:
@@ -66,7 +55,8 @@ def compose_schema() -> dict[str, Any]:
         vendor = resources.files("check_jsonschema.builtin_schemas.vendor")
         return json.loads(vendor.joinpath("compose-spec.json").read_text(encoding="utf-8"))
     except (ModuleNotFoundError, FileNotFoundError):
-        require(None, "check-jsonschema (its vendored compose-spec schema)")
+        # The package is missing (CI: fail; elsewhere: skip); if only its schema is, that is a bug.
+        require("check-jsonschema")
         raise
 
 

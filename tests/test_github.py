@@ -35,6 +35,7 @@ from stackc.targets.github.actions import ACTIONS, markdown
 from stackc.targets.github.ci import SAFE_BRANCH
 from stackc.targets.github.graph import mermaid
 from stackc.targets.github.permissions import STEP_PERMISSIONS, job_permissions
+from validators import require
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_SHOP = Path("/work/shared/spec/examples/shop.stack")
@@ -73,19 +74,6 @@ pipeline {
 }
 """
 ENV = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_PARALLELIZATION_TYPE": "none"}
-
-
-def require(tool: str) -> str:
-    """The path of a validator; a missing one fails under CI and skips elsewhere. Checkov lives in
-    its own venv, `.venv/checkov` (scripts/test.sh)."""
-    candidates = [Path(sys.executable).parent / tool, ROOT / ".venv" / "checkov" / "bin" / tool]
-    found = next((str(p) for p in candidates if p.exists()), None) or shutil.which(tool)
-    if found is None:
-        message = f"{tool} is not installed (scripts/test.sh installs it)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
 
 
 @dataclass

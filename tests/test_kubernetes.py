@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from stackc.frontend import compile_source
 from stackc.targets import BuildContext
 from stackc.targets.kubernetes import emit
 from stackc.targets.kubernetes.kustomize import json_patch
+from validators import require
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_EXAMPLES = Path("/work/shared/spec/examples")
@@ -158,20 +158,6 @@ gateway edge {
   route "/" { to = service.web }
 }
 """
-
-
-def require(tool: str) -> str:
-    """The path of a validator; a missing one fails under CI and skips elsewhere. Checkov lives in
-    its own venv, `.venv/checkov` (scripts/test.sh): its `bc-python-hcl2` clashes with the
-    `python-hcl2` that the Terraform tests use."""
-    candidates = [Path(sys.executable).parent / tool, ROOT / ".venv" / "checkov" / "bin" / tool]
-    found = next((str(p) for p in candidates if p.exists()), None) or shutil.which(tool)
-    if found is None:
-        message = f"{tool} is not installed (scripts/test.sh installs it)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
 
 
 @dataclass

@@ -18,7 +18,6 @@ Under `CI=true` a missing nginx or openssl fails the test; it skips otherwise.
 from __future__ import annotations
 
 import http.client
-import os
 import re
 import shutil
 import socket
@@ -35,6 +34,7 @@ from stackc import build, ir
 from stackc.diagnostics import Severity
 from stackc.frontend import compile_source
 from stackc.targets import BuildContext, TargetOutput, compose
+from validators import require
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path("/work/shared/spec/examples")
@@ -46,16 +46,6 @@ CIPHERS = (
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
     "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 )
-
-
-def require(name: str) -> str:
-    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/local/sbin:/sbin")
-    if found:
-        return found
-    message = f"{name} is not installed (scripts/test.sh installs it)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")

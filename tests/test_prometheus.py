@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
 import re
 import shutil
 import socket
@@ -33,6 +32,7 @@ from stackc.frontend import compile_source
 from stackc.targets import BuildContext
 from stackc.targets.prometheus import emit, slo
 from stackc.targets.prometheus.alertmanager import SEVERITIES, UNROUTED
+from validators import require
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_SHOP = Path("/work/shared/spec/examples/shop.stack")
@@ -81,16 +81,6 @@ observability {
 
 # Thresholds of the 28d, 99.95% SLO: factor × 0.0005 with factors 13.44, 5.6, 2.8 and 0.9333.
 PROBE_28D_THRESHOLDS = {"0.00672", "0.0028", "0.0014", "0.00046665"}
-
-
-def tool(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        message = f"{name} is not installed (scripts/test.sh installs it as root)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
 
 
 def run(*args: str, cwd: Path) -> str:
@@ -158,7 +148,7 @@ def test_examples_present(built: dict) -> None:
 
 
 def test_promtool_check_and_test_rules(built: dict) -> None:
-    promtool = tool("promtool")
+    promtool = require("promtool")
     for folder, _, _ in built.values():
         run(promtool, "check", "rules", *map(str, rules_files(folder)), cwd=folder)
         tests = sorted((folder / "prometheus" / "tests").glob("*.test.yaml"))
@@ -168,7 +158,7 @@ def test_promtool_check_and_test_rules(built: dict) -> None:
 
 
 def test_promtool_check_config(built: dict) -> None:
-    promtool = tool("promtool")
+    promtool = require("promtool")
     for folder, models, _ in built.values():
         configs = sorted((folder / "prometheus").glob("*/prometheus.yml"))
         assert len(configs) == len(models)
@@ -179,7 +169,7 @@ def test_promtool_check_config(built: dict) -> None:
 
 
 def test_amtool_check_config(built: dict) -> None:
-    amtool = tool("amtool")
+    amtool = require("amtool")
     for folder, _, _ in built.values():
         run(amtool, "check-config", str(folder / "alertmanager" / "alertmanager.yml"), cwd=folder)
 
@@ -195,7 +185,7 @@ def expected_receivers(model: ir.EnvironmentModel, severity: str) -> set[str]:
 
 
 def test_every_severity_reaches_exactly_its_receivers(built: dict) -> None:
-    amtool = tool("amtool")
+    amtool = require("amtool")
     for folder, models, _ in built.values():
         config = folder / "alertmanager" / "alertmanager.yml"
         for env, model in models.items():
@@ -311,7 +301,7 @@ def test_user_strings_round_trip(built: dict) -> None:
     receivers = {r["name"]: r for r in config["receivers"]}
     assert set(receivers) == {UNROUTED, *model.observability.notify}
     # `channel` and `to` are Go templates in Alertmanager: what it renders must be the user's text.
-    amtool = tool("amtool")
+    amtool = require("amtool")
     empty = folder / "empty.tmpl"
     empty.write_text("")
     for name, configs, key in (("slack", "slack_configs", "channel"), ("email", "email_configs", "to")):
@@ -411,7 +401,7 @@ def free_port() -> int:
 
 def test_alertmanager_routes_each_severity_end_to_end(tmp_path: Path) -> None:
 
-    binary = tool("prometheus-alertmanager") if shutil.which("alertmanager") is None else tool("alertmanager")
+    binary = require("prometheus-alertmanager") if shutil.which("alertmanager") is None else require("alertmanager")
     received: list[tuple[float, str, str]] = []
 
     class Hook(http.server.BaseHTTPRequestHandler):
@@ -483,7 +473,7 @@ def wait_ready(url: str, process: subprocess.Popen) -> None:
 
 def test_prometheus_loads_every_rule_group(built: dict, tmp_path: Path) -> None:
 
-    binary = tool("prometheus")
+    binary = require("prometheus")
     folder, models, _ = built["shop"]
     expected = {g["name"] for path in rules_files(folder) for g in yaml.safe_load(path.read_text())["groups"]}
     env = next(iter(models))
