@@ -26,9 +26,8 @@ from typing import Any
 
 import pytest
 import yaml
+from building import build_target
 from stackc import ir
-from stackc.build import run_targets
-from stackc.frontend import compile_source
 from stackc.targets import BuildContext
 from stackc.targets.prometheus import emit, slo
 from stackc.targets.prometheus.alertmanager import SEVERITIES, UNROUTED
@@ -90,17 +89,7 @@ def run(*args: str, cwd: Path) -> str:
 
 
 def build(source: Path, out: Path) -> tuple[dict[str, ir.EnvironmentModel], dict[str, bytes]]:
-    """What `stackc build FILE -o OUT --target prometheus` writes, through the same functions."""
-    compilation = compile_source(source.read_bytes(), str(source))
-    assert not compilation.has_errors, [d.message for d in compilation.diagnostics if d.is_error]
-    context = BuildContext(compilation.models, list(compilation.models), source.name)
-    files, diagnostics = run_targets({"prometheus": emit}, context)
-    assert not [d for d in diagnostics if d.is_error]
-    for path, data in files.items():
-        target = out / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    return compilation.models, files
+    return build_target("prometheus", source, out)
 
 
 def sources(tmp: Path) -> list[tuple[str, Path]]:
