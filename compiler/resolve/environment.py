@@ -133,8 +133,13 @@ def _chain(
     rules = layer_rules(ir.Service)
     own = own_layer(block, env, rules, ctx.diagnostics, ctx.layers)
     extends = own.slots.pop("extends", None)
-    if not isinstance(extends, t.Attribute):
+
+    def alone() -> tuple[Body, None]:
+        # Without a template to stand on, `between` lies directly under the block's own layer.
         return (merge(between, own, rules) if between else own), None
+
+    if not isinstance(extends, t.Attribute):
+        return alone()
     value = extends.value
     if isinstance(value, t.Symbol):
         name = value.name
@@ -145,10 +150,10 @@ def _chain(
             ctx.diagnostics.append(
                 error("E0303", "`extends` takes the name of a template", value.span, help="write `extends = TEMPLATE`")
             )
-        return (merge(between, own, rules) if between else own), None
+        return alone()
     templates = decls.by_kind["template"]
     if name not in templates and ("template", name) in ctx.broken:
-        return (merge(between, own, rules) if between else own), None
+        return alone()
     if name not in templates:
         suggestion = did_you_mean(name, templates)
         module = name if name in std_modules() else did_you_mean(name, std_modules())
@@ -171,7 +176,7 @@ def _chain(
                 help=help,
             )
         )
-        return (merge(between, own, rules) if between else own), None
+        return alone()
     if name in visiting:
         return own, name  # a cycle, reported once by `_template_cycles`
     base, _ = _chain(templates[name], env, decls, ctx, (*visiting, name))

@@ -14,7 +14,7 @@ from functools import cache
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from stackc import ir
-from stackc.diagnostics import Diagnostic, Span, did_you_mean, error
+from stackc.diagnostics import Diagnostic, Label, Span, did_you_mean, error
 from stackc.resolve.declarations import bad_name, is_dns_label
 from stackc.resolve.merge import Body, LayerCache, LayerRules, slot_name
 from stackc.schema.spec import Lang
@@ -519,7 +519,7 @@ def _map(value: Decoder) -> Decoder:
                         "E0203",
                         f"key `{key}` appears twice in this map",
                         entry.key.span,
-                        labels=(_label(seen[key].key.span, "first here"),),
+                        labels=(Label(seen[key].key.span, "first here"),),
                     )
                 )
                 failed = True
@@ -535,12 +535,6 @@ def _map(value: Decoder) -> Decoder:
         return FAIL if failed else out
 
     return decode
-
-
-def _label(span: Span, message: str):
-    from stackc.diagnostics import Label
-
-    return Label(span, message)
 
 
 def _reference(kinds: tuple[str, ...]) -> Decoder:
@@ -914,7 +908,7 @@ def _check_alternatives(
                     "E0307",
                     f"`{what}` sets both {' and '.join(f'`{n}`' for n in present)}",
                     spans[present[1]],
-                    labels=(_label(spans[present[0]], f"`{present[0]}` set here"),),
+                    labels=(Label(spans[present[0]], f"`{present[0]}` set here"),),
                     help=f"set exactly one of {choices}",
                 )
             )
