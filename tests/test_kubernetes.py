@@ -56,6 +56,7 @@ CUSTOM_KINDS = {
     "Rollout",
     "AnalysisTemplate",
     "ServiceMonitor",
+    "PrometheusRule",
 }
 POD_KINDS = {"Deployment", "StatefulSet", "Rollout", "CronJob"}
 

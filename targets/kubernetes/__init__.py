@@ -15,6 +15,7 @@ from stackc import ir
 from stackc.diagnostics import Diagnostic, Severity, merge_environments
 from stackc.targets import BuildContext, TargetOutput
 from stackc.targets.kubernetes import (
+    alerting,
     backing,
     backups,
     engines,
@@ -117,7 +118,7 @@ def emit_service_objects(model: ir.EnvironmentModel, service: ir.Service) -> lis
         objects.append(workloads.emit_horizontal_pod_autoscaler(model, service, target_kind, api))
     if low > 1:
         objects.append(workloads.emit_pod_disruption_budget(model, service.name, "service"))
-    if model.observability is not None and model.observability.metrics == "prometheus":
+    if monitoring.monitored(model):
         monitor = monitoring.emit_service_monitor(model, service)
         if monitor is not None:
             objects.append(monitor)
@@ -125,7 +126,7 @@ def emit_service_objects(model: ir.EnvironmentModel, service: ir.Service) -> lis
 
 
 def scraped_ports(model: ir.EnvironmentModel) -> dict[str, int]:
-    if model.observability is None or model.observability.metrics != "prometheus":
+    if not monitoring.monitored(model):
         return {}
     ports = {s.name: monitoring.metrics_port(s) for s in model.services.values()}
     return {name: port for name, port in ports.items() if port is not None}
@@ -146,6 +147,8 @@ def environment_objects(model: ir.EnvironmentModel) -> list[dict[str, Any]]:
     for gateway in model.gateways.values():
         objects.extend(ingress.emit_gateway(model, gateway))
     objects.extend(network.emit_network_policies(model, jobs, scraped_ports(model)))
+    if monitoring.monitored(model):
+        objects.extend(monitoring.emit_prometheus_rules(model))
     return objects
 
 
@@ -157,6 +160,7 @@ def emit(context: BuildContext) -> TargetOutput:
     objects = {env: environment_objects(model) for env, model in context.models.items()}
     images = {env: built_images(model) for env, model in context.models.items()}
     documents = kustomize.split(objects, context.selected, context.models, images)
+    documents.extend(alerting.emit(context.models))
     return TargetOutput(documents=documents, diagnostics=unsupported(context))
 
 

@@ -1,4 +1,12 @@
-"""ServiceMonitors (prometheus-operator) for services with `metrics`."""
+"""ServiceMonitors (prometheus-operator) for the services Prometheus scrapes, and the SLO and
+platform rules of an environment as PrometheusRule objects.
+
+A service is scraped exactly when the Prometheus target scrapes it (`metrics`, or an `slo` at the
+default endpoint: `stackc.targets.prometheus.config.metrics_endpoint`), so the rules find the same
+series in Compose and in a cluster. The operator labels every target with `service` (the Service's
+name, which is the stack service's); the ServiceMonitor adds `environment`, the other label every
+generated rule selects on.
+"""
 
 from __future__ import annotations
 
@@ -7,31 +15,66 @@ from typing import Any
 from stackc import ir
 from stackc.targets.kubernetes import names
 from stackc.targets.kubernetes.names import metadata, selector_labels
+from stackc.targets.prometheus import platform, slo
+from stackc.targets.prometheus.config import metrics_endpoint
 
 # Where prometheus-operator runs; the scrape is allowed from there by the NetworkPolicy.
 MONITORING_NAMESPACE = "monitoring"
+MONITORING_API = "monitoring.coreos.com/v1"
+
+
+def monitored(model: ir.EnvironmentModel) -> bool:
+    return model.observability is not None and model.observability.metrics == "prometheus"
 
 
 def metrics_port(service: ir.Service) -> int | None:
-    metrics = service.metrics
-    if metrics is None:
-        return None
-    if isinstance(metrics.port, int):
-        return metrics.port
-    primary = service.primary_port
-    return primary[1] if primary else None
+    endpoint = metrics_endpoint(service)
+    return endpoint[1] if endpoint else None
 
 
 def emit_service_monitor(model: ir.EnvironmentModel, service: ir.Service) -> dict[str, Any] | None:
-    port = metrics_port(service)
-    if port is None or service.metrics is None:
+    endpoint = metrics_endpoint(service)
+    if endpoint is None:
         return None
+    path, port = endpoint
     target = names.port_target(service, port)
-    endpoint: dict[str, Any] = {"port": target} if isinstance(target, str) else {"targetPort": target}
-    endpoint.update({"path": service.metrics.path, "interval": "30s", "scheme": "http"})
+    spec: dict[str, Any] = {"port": target} if isinstance(target, str) else {"targetPort": target}
+    spec.update({"path": path, "interval": "30s", "scheme": "http"})
+    spec["relabelings"] = [{"action": "replace", "targetLabel": "environment", "replacement": model.name}]
     return {
-        "apiVersion": "monitoring.coreos.com/v1",
+        "apiVersion": MONITORING_API,
         "kind": "ServiceMonitor",
         "metadata": metadata(model, service.name, "service"),
-        "spec": {"selector": {"matchLabels": selector_labels(service.name)}, "endpoints": [endpoint]},
+        "spec": {"selector": {"matchLabels": selector_labels(service.name)}, "endpoints": [spec]},
     }
+
+
+def rule_name(model: ir.EnvironmentModel, kind: str) -> str:
+    # Named per environment: every environment's rules differ (they select on it), so each is
+    # its overlay's own resource rather than a base object patched everywhere.
+    return f"{model.stack.name}-{model.name}-{kind}"
+
+
+def emit_prometheus_rules(model: ir.EnvironmentModel) -> list[dict[str, Any]]:
+    """The environment's SLO rules and its Kubernetes-flavoured platform rules: the same groups
+    `prometheus/rules/` holds and promtool tests (prometheus/rules/*-platform-kubernetes.rules.yaml)."""
+    objects = []
+    only = {model.name: model}
+    for kind, groups in (("slo", slo.groups(only)[0]), ("platform", _platform_groups(only))):
+        if groups:
+            objects.append(
+                {
+                    "apiVersion": MONITORING_API,
+                    "kind": "PrometheusRule",
+                    "metadata": metadata(model, rule_name(model, kind)),
+                    "spec": {"groups": groups},
+                }
+            )
+    return objects
+
+
+def _platform_groups(models: dict[str, ir.EnvironmentModel]) -> list[dict[str, Any]]:
+    try:
+        return platform.groups(models, flavour="kubernetes")[0]  # type: ignore[call-arg]
+    except TypeError:
+        return platform.groups(models)[0]

@@ -12,6 +12,7 @@ from typing import Any
 from stackc import ir
 from stackc.targets.kubernetes import names, services, workloads
 from stackc.targets.kubernetes.names import metadata, selector_labels
+from stackc.targets.prometheus.names import selector as promql_selector
 
 ROLLOUTS_API = "argoproj.io/v1alpha1"
 # prometheus-operator's default governing Service in the `monitoring` namespace.
@@ -28,27 +29,25 @@ def analysis_name(service: ir.Service) -> str:
 
 
 def emit_analysis_template(model: ir.EnvironmentModel, service: ir.Service, slo: ir.Slo) -> dict[str, Any]:
-    # The namespace is an argument (the Rollout passes its own), so one template serves every
-    # environment. No traffic yet is no evidence of failure: NaN passes.
-    window = f"{names.seconds(service.deploy.pause)}s"
-    selector = f'namespace="{{{{args.namespace}}}}", service="{service.name}"'
-    query = (
-        f'sum(rate(http_requests_total{{{selector}, code!~"5.."}}[{window}]))'
-        f" / sum(rate(http_requests_total{{{selector}}}[{window}]))"
-    )
-    objective = names.decimal_text(slo.objective.ratio)
+    # The SLI recording rule the SLO alerts and dashboards read (prometheus/rules/*-slo.rules.yaml,
+    # in the cluster the environment's PrometheusRule), so the canary is judged by the same number
+    # as the service. It covers 5 minutes of the old and new pods' traffic together; a failing
+    # canary raises it in proportion to its weight. No traffic yet is no evidence of failure:
+    # no sample and NaN pass.
+    selector = promql_selector(service=service.name, environment=model.name, slo=slo.name, slo_window="5m")
+    query = f"max(slo:sli_error:ratio_rate5m{selector})"
+    budget = names.decimal_text(1 - slo.objective.ratio)
     return {
         "apiVersion": ROLLOUTS_API,
         "kind": "AnalysisTemplate",
         "metadata": metadata(model, analysis_name(service), "service"),
         "spec": {
-            "args": [{"name": "namespace"}],
             "metrics": [
                 {
                     "name": "availability",
                     "interval": "1m",
                     "failureLimit": 1,
-                    "successCondition": f"isNaN(result[0]) || result[0] >= {objective}",
+                    "successCondition": f"len(result) == 0 || isNaN(result[0]) || result[0] <= {budget}",
                     "provider": {"prometheus": {"address": PROMETHEUS_ADDRESS, "query": query}},
                 }
             ],
@@ -57,10 +56,7 @@ def emit_analysis_template(model: ir.EnvironmentModel, service: ir.Service, slo:
 
 
 def _analysis(service: ir.Service) -> dict[str, Any]:
-    return {
-        "templates": [{"templateName": analysis_name(service)}],
-        "args": [{"name": "namespace", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}}],
-    }
+    return {"templates": [{"templateName": analysis_name(service)}]}
 
 
 def emit_rollout(
