@@ -6,6 +6,8 @@ and emitting it directly is several times faster than ruamel.yaml's or PyYAML's 
 string — `yes`, `no`, `on`, `~`, `0755`, `1e3`, `2024-01-01`, a leading `*`, `&`, `!`, `-`,
 `: ` or ` #` inside — is double-quoted with escapes, so a value can never change the
 structure or the type of what a reader loads. Key order is the order of the dicts.
+A multi-line string (a config file inside a ConfigMap or Secret) is a literal block (`|`) when
+that reads back exactly, so it stays readable; otherwise it is quoted like any other.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ def _mapping(data: Mapping, indent: int, out: list[str]) -> None:
         elif isinstance(value, list) and value:
             out.append(f"{pad}{k}:")
             _sequence(value, indent, out)  # compact: `key:\n- item`, as kubectl writes it
+        elif (block := _literal(value)) is not None:
+            out.append(f"{pad}{k}: {block[0]}")
+            out.extend(f"{pad}  {line}" if line else "" for line in block[1])
         else:
             out.append(f"{pad}{k}: {_scalar(value)}")
 
@@ -63,8 +68,35 @@ def _sequence(data: list, indent: int, out: list[str]) -> None:
             start = len(out)
             _sequence(item, indent + 2, out)
             out[start] = f"{pad}- {out[start][indent + 2 :]}"
+        elif (block := _literal(item)) is not None:
+            out.append(f"{pad}- {block[0]}")
+            out.extend(f"{pad}  {line}" if line else "" for line in block[1])
         else:
             out.append(f"{pad}- {_scalar(item)}")
+
+
+# What a literal block holds verbatim: printable characters (no tabs, no line or paragraph
+# separators, no BOM); `"` and `\\` need no escaping there.
+_LITERAL_CHARS = re.compile(r"[\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*\Z")
+
+
+def _literal(value: Any) -> tuple[str, list[str]] | None:
+    """(`|` or `|-`, the lines) for a multi-line string a literal block keeps exactly, else None.
+
+    Not for: a first line starting with a space (it would set the indentation), lines with
+    trailing spaces (editors and linters strip them), trailing blank lines (`|+` territory).
+    """
+    if not isinstance(value, str) or "\n" not in value.rstrip("\n"):
+        return None
+    body = value[:-1] if value.endswith("\n") else value
+    lines = body.split("\n")
+    if body.endswith("\n") or lines[0].startswith(" ") or not lines[0]:
+        return None
+    if "\u2028" in value or "\u2029" in value:
+        return None
+    if any(line != line.rstrip(" ") or not _LITERAL_CHARS.match(line) for line in lines):
+        return None
+    return ("|" if value.endswith("\n") else "|-"), lines
 
 
 def _key(key: Any) -> str:
