@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from shared import SHARED, SPEC_EXAMPLES
 from stackc.diagnostics import Diagnostic
 from stackc.frontend import compile_source
 from stackc.policies.engine import check_policies
@@ -18,8 +19,6 @@ from stackc.policies.engine import check_policies
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 STDLIB = ROOT / "stdlib"
-SHARED = Path("/work/shared")
-SPEC_EXAMPLES = SHARED / "spec" / "examples"
 SPEC_ENTRIES = ("shop.stack", "minimal.stack", "split/platform.stack")
 
 _IMPORT = re.compile(r'^[ \t]*import[ \t]+"([^"]+)"', re.MULTILINE)
@@ -71,14 +70,14 @@ def test_project_example_checks_clean(path: Path) -> None:
     assert not found, _show(found)
 
 
-@pytest.mark.skipif(not SHARED.exists(), reason="/work/shared is absent")
+@pytest.mark.skipif(not SHARED.exists(), reason="../shared is absent")
 @pytest.mark.parametrize("path", _params(SPEC_EXAMPLES))
 def test_spec_example_checks_clean(path: Path) -> None:
     found = errors_of(path)
     assert not found, _show(found)
 
 
-@pytest.mark.skipif(not SHARED.exists(), reason="/work/shared is absent")
+@pytest.mark.skipif(not SHARED.exists(), reason="../shared is absent")
 def test_spec_examples_are_all_found() -> None:
     found = {str(p.relative_to(SPEC_EXAMPLES)) for p in entry_files(SPEC_EXAMPLES)}
     assert set(SPEC_ENTRIES) <= found

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from shared import SPEC_EXAMPLES
 from stackc.format import format_source
 from stackc.syntax import tree as t
 from stackc.syntax.parser import parse
@@ -30,7 +31,7 @@ _SEPARATOR = re.compile(r"^# output\n", re.MULTILINE)
 
 def _example_files() -> list[Path]:
     found: list[Path] = []
-    for root in (Path("/work/shared/spec/examples"), HERE.parent / "examples"):
+    for root in (SPEC_EXAMPLES, HERE.parent / "examples"):
         if root.is_dir():
             found.extend(sorted(root.rglob("*.stack")))
     return found
@@ -127,8 +128,8 @@ def test_syntax_errors_are_reported_not_formatted(source: str) -> None:
 
 
 def test_examples_are_found_when_the_spec_is_present() -> None:
-    if not Path("/work/shared/spec/examples").is_dir():
-        pytest.skip("/work/shared is absent")
+    if not SPEC_EXAMPLES.is_dir():
+        pytest.skip("../shared is absent")
     assert EXAMPLES
 
 

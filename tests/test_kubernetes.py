@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import yaml
 from building import build_target
+from shared import SPEC_EXAMPLES
 from stackc import ir
 from stackc.frontend import compile_source
 from stackc.targets import BuildContext
@@ -30,7 +31,6 @@ from stackc.targets.kubernetes.kustomize import json_patch
 from validators import require
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC_EXAMPLES = Path("/work/shared/spec/examples")
 SPEC_ENTRIES = ("shop.stack", "minimal.stack", "split/platform.stack")
 
 # Kinds kubernetes-validate has schemas for; custom resources are skipped explicitly.

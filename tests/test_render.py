@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+from shared import SHARED
 from stackc.codes import CODES
 from stackc.diagnostics import Diagnostic, Label, Severity, Span, error, warning
 from stackc.render import (
@@ -25,7 +26,6 @@ from stackc.render import (
 )
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
-SHARED = Path("/work/shared")
 CLI_MD = SHARED / "spec" / "CLI.md"
 SARIF_SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"
 DOCS = Path(__file__).resolve().parent.parent / "compiler" / "docs" / "codes"

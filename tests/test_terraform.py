@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from shared import SPEC_SHOP
 from stackc.build import run_targets
 from stackc.diagnostics import Diagnostic, Severity
 from stackc.frontend import compile_source
@@ -28,7 +29,6 @@ from stackc.targets import BuildContext
 from stackc.targets.terraform import emit
 
 REPO = Path(__file__).resolve().parent.parent
-SPEC_SHOP = Path("/work/shared/spec/examples/shop.stack")
 
 FULL = """\
 stack vault {
