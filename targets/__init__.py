@@ -54,6 +54,7 @@ TARGETS: dict[str, str] = {
     "terraform": "stackc.targets.terraform",
     "github": "stackc.targets.github",
     "prometheus": "stackc.targets.prometheus",
+    "grafana": "stackc.targets.grafana",
 }
 
 
