@@ -116,17 +116,21 @@ def test_prometheus_rules_are_the_environments_rules_and_promtool_accepts_them(
 ) -> None:
     promtool = require("promtool")
     for name, item in built.items():
-        slo_file = item.out / "prometheus" / "rules" / f"{next(iter(item.models.values())).stack.name}-slo.rules.yaml"
-        written = yaml.safe_load(slo_file.read_text())["groups"] if slo_file.exists() else []
+        stack = next(iter(item.models.values())).stack.name
+        written = []
+        for kind in ("slo", "platform-kubernetes"):
+            rules_path = item.out / "prometheus" / "rules" / f"{stack}-{kind}.rules.yaml"
+            written += yaml.safe_load(rules_path.read_text())["groups"] if rules_path.exists() else []
         for env, objects in item.rendered.items():
             rules = _of_kind(objects, "PrometheusRule")
             assert rules, f"{name}/{env}: no PrometheusRule"
             groups = [g for r in rules for g in r["spec"]["groups"]]
             assert all(r["metadata"]["namespace"] == item.models[env].environment.namespace for r in rules)
-            # The SLO groups are exactly the Prometheus target's for this environment.
-            mine = [g for g in groups if g["name"].startswith("slo-")]
-            theirs = [g for g in written if any(r["labels"].get("environment") == env for r in g["rules"])]
-            assert mine == theirs, f"{name}/{env}"
+            # The groups are exactly the ones the Prometheus target writes (and promtool tests)
+            # for this environment: its SLO rules and the Kubernetes flavour of the platform rules.
+            theirs = [g for g in written if g["name"].startswith((f"slo-{env}-", f"platform-{env}-"))]
+            assert sorted(groups, key=lambda g: g["name"]) == sorted(theirs, key=lambda g: g["name"]), f"{name}/{env}"
+            assert any(g["name"].startswith("platform-") for g in groups)
             rules_file = tmp_path / f"{name}-{env}.rules.yaml"
             rules_file.write_text(yaml.safe_dump({"groups": groups}))
             proc = subprocess.run([promtool, "check", "rules", str(rules_file)], capture_output=True, text=True)

@@ -60,7 +60,8 @@ def emit_prometheus_rules(model: ir.EnvironmentModel) -> list[dict[str, Any]]:
     `prometheus/rules/` holds and promtool tests (prometheus/rules/*-platform-kubernetes.rules.yaml)."""
     objects = []
     only = {model.name: model}
-    for kind, groups in (("slo", slo.groups(only)[0]), ("platform", _platform_groups(only))):
+    platform_groups = platform.groups(only, flavour="kubernetes")[0]
+    for kind, groups in (("slo", slo.groups(only)[0]), ("platform", platform_groups)):
         if groups:
             objects.append(
                 {
@@ -72,9 +73,3 @@ def emit_prometheus_rules(model: ir.EnvironmentModel) -> list[dict[str, Any]]:
             )
     return objects
 
-
-def _platform_groups(models: dict[str, ir.EnvironmentModel]) -> list[dict[str, Any]]:
-    try:
-        return platform.groups(models, flavour="kubernetes")[0]  # type: ignore[call-arg]
-    except TypeError:
-        return platform.groups(models)[0]

@@ -2,8 +2,12 @@
 
 Output, relative to the output folder:
 - `prometheus/rules/<stack>-slo.rules.yaml`: every environment's SLO rules (selectors name it);
-- `prometheus/rules/<stack>-platform.rules.yaml`: per scraped service, target down, error rate, p95;
-- `prometheus/tests/<stack>-{slo,platform}.test.yaml`: a promtool unit test for every alert;
+- `prometheus/rules/<stack>-platform.rules.yaml`: platform alerts on the metrics the Compose
+  monitoring stack collects (service endpoints, cAdvisor, node-exporter, blackbox, Pushgateway);
+- `prometheus/rules/<stack>-platform-kubernetes.rules.yaml`: the same alerts on a
+  kube-prometheus-stack cluster's metrics, for the Kubernetes target's PrometheusRules;
+- `prometheus/tests/<stack>-{slo,platform,platform-kubernetes}.test.yaml`: promtool unit tests
+  for every alert;
 - `prometheus/<env>/prometheus.yml` per selected environment;
 - `alertmanager/alertmanager.yml`: one routing tree, a sub-tree per environment;
 - `prometheus/runbooks/<Alert>.md`: a page per alert (its `runbook_url`).
@@ -11,12 +15,18 @@ Output, relative to the output folder:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from stackc import ir
 from stackc.targets import BuildContext, Document, TargetOutput
 from stackc.targets.prometheus import platform, slo
 from stackc.targets.prometheus.alertmanager import emit_alertmanager
 from stackc.targets.prometheus.config import emit_prometheus_config
 from stackc.targets.prometheus.runbooks import runbook
+
+# What `slo.groups` and `platform.groups` return: rule groups, and the alerts they define.
+Rules = tuple[list[dict[str, Any]], list[slo.Alert]]
 
 
 def emit(context: BuildContext) -> TargetOutput:
@@ -26,17 +36,28 @@ def emit(context: BuildContext) -> TargetOutput:
     stack = next(iter(models.values())).stack.name
     documents: list[Document] = []
     alerts: list[slo.Alert] = []
+    # Rule files the Compose Prometheus loads; the Kubernetes flavour is only tested here.
     rule_files: list[str] = []
-    for kind, module in (("slo", slo), ("platform", platform)):
-        groups, defined = module.groups(models)
+    files: list[tuple[str, Rules, Callable[[], list[dict[str, Any]]], bool]] = [
+        ("slo", slo.groups(models), lambda: slo.tests(models), True),
+        ("platform", platform.groups(models), lambda: platform.tests(models), True),
+        (
+            "platform-kubernetes",
+            platform.groups(models, flavour="kubernetes"),
+            lambda: platform.tests(models, flavour="kubernetes"),
+            False,
+        ),
+    ]
+    for kind, (groups, defined), tests, loaded in files:
         if not groups:
             continue
         alerts.extend(defined)
         rules_name = f"{stack}-{kind}.rules.yaml"
-        rule_files.append(rules_name)
+        if loaded:
+            rule_files.append(rules_name)
         documents.append(Document(f"prometheus/rules/{rules_name}", {"groups": groups}))
         # Paths in a test file are relative to it, as promtool resolves them.
-        test = {"rule_files": [f"../rules/{rules_name}"], "evaluation_interval": "1m", "tests": module.tests(models)}
+        test = {"rule_files": [f"../rules/{rules_name}"], "evaluation_interval": "1m", "tests": tests()}
         documents.append(Document(f"prometheus/tests/{stack}-{kind}.test.yaml", test))
     for env in context.selected:
         if env in models:
