@@ -14,6 +14,10 @@ def mermaid(workflows: dict[str, list[Job]]) -> str:
         lines.append("  end")
         for job in jobs:
             lines.extend(f"  {node(workflow, need)} --> {node(workflow, job.id)}" for need in job.needs)
+            if job.calls is not None:
+                # A reusable workflow's caller points at the called workflow's subgraph.
+                called = job.calls.rsplit("/", 1)[-1].removesuffix(".yml")
+                lines.append(f"  {node(workflow, job.id)} --> {node(called, '')}")
     return "\n".join(lines) + "\n"
 
 

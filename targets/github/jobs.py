@@ -9,7 +9,7 @@ from typing import Any
 from stackc import ir
 
 from .actions import uses
-from .permissions import job_permissions
+from .permissions import job_permissions, union
 
 RUNNER = "ubuntu-24.04"
 
@@ -26,8 +26,15 @@ class Job:
     extra: dict[str, Any] = field(default_factory=dict)
     # The name in the docs' job graph when `name` holds expressions (a matrix job's).
     label: str | None = None
+    # A job that runs a reusable workflow (`uses: ./.github/workflows/x.yml`) instead of steps: it
+    # has no runner, steps or timeout of its own (GitHub rejects them there) and grants exactly
+    # what the called jobs need, since a called job can hold no scope its caller did not grant.
+    calls: str | None = None
+    called: list[Job] = field(default_factory=list)
 
     def permissions(self) -> dict[str, tuple[str, str]]:
+        if self.calls is not None:
+            return union([job.permissions() for job in self.called])
         return job_permissions(self.steps)
 
     def data(self, timeout: int) -> dict[str, Any]:
@@ -36,6 +43,10 @@ class Job:
             job["needs"] = list(self.needs)
         if self.condition:
             job["if"] = self.condition
+        if self.calls is not None:
+            job["uses"] = self.calls
+            job["permissions"] = {scope: level for scope, (level, _) in self.permissions().items()}
+            return job
         job.update(self.extra)
         job["runs-on"] = RUNNER
         job["timeout-minutes"] = timeout
@@ -54,15 +65,26 @@ def checkout() -> dict[str, Any]:
     return {"name": "Check out", "uses": uses("actions/checkout"), "with": {"persist-credentials": False}}
 
 
-def workflow(name: str, on: dict[str, Any], jobs: list[Job], timeout: int, cancel: bool) -> dict[str, Any]:
-    return {
+def workflow(
+    name: str,
+    on: dict[str, Any],
+    jobs: list[Job],
+    timeout: int,
+    cancel: bool | str,
+    group: str = "${{ github.workflow }}-${{ github.ref }}",
+    defaults: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
         "name": name,
         "on": on,
         # Nothing by default: every job asks for its own scopes (jobs.py `Job.permissions`).
         "permissions": {},
-        "concurrency": {"group": "${{ github.workflow }}-${{ github.ref }}", "cancel-in-progress": cancel},
-        "jobs": {job.id: job.data(timeout) for job in jobs},
+        "concurrency": {"group": group, "cancel-in-progress": cancel},
     }
+    if defaults:
+        data["defaults"] = defaults
+    data["jobs"] = {job.id: job.data(timeout) for job in jobs}
+    return data
 
 
 def notes(jobs: list[Job]) -> dict[str, dict[str, str]]:

@@ -20,6 +20,7 @@ STEP_PERMISSIONS: dict[str, dict[str, tuple[str, str]]] = {
         "pull-requests": ("write", "release-please opens and updates the release pull request"),
     },
     "sign": {"id-token": ("write", "OIDC token for keyless cosign signatures")},
+    "aws-oidc": {"id-token": ("write", "OIDC token to assume the environment's AWS deploy role; no stored cloud key")},
 }
 
 _LEVELS = {"read": 1, "write": 2}
@@ -35,10 +36,16 @@ def step_key(step: dict[str, Any]) -> str | None:
 
 def job_permissions(steps: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
     """scope -> (level, why) for a job with these steps, the highest level winning, sorted by scope."""
+    key_of = (step_key(step) for step in steps)
+    return union([STEP_PERMISSIONS[key] for key in key_of if key])
+
+
+def union(tables: list[dict[str, tuple[str, str]]]) -> dict[str, tuple[str, str]]:
+    """scope -> (level, why) over several tables, the highest level winning, sorted by scope. Also
+    what a job calling a reusable workflow grants: the called jobs can hold no more than that."""
     found: dict[str, tuple[str, str]] = {}
-    for step in steps:
-        key = step_key(step)
-        for scope, (level, why) in STEP_PERMISSIONS.get(key, {}).items() if key else ():
+    for table in tables:
+        for scope, (level, why) in table.items():
             if scope not in found or _LEVELS[level] > _LEVELS[found[scope][0]]:
                 found[scope] = (level, why)
     return dict(sorted(found.items()))

@@ -15,6 +15,10 @@ from stackc.writers import yaml
 from .actions import ACTIONS
 
 _USES = re.compile(r"^(\s*(?:- )?uses: )([A-Za-z0-9_./-]+)@([0-9a-f]{40})$")
+_LOCAL_WORKFLOW = re.compile(r'^    uses: "\./\.github/workflows/[A-Za-z0-9_.-]+\.yml"$')
+# zizmor's `self-repository` prefers the newer `$/...` form; `./...` is kept because it is the form
+# every GitHub runner, actionlint and the workflow schema read, so the finding is waived where it is.
+LOCAL_WORKFLOW_NOTE = "zizmor: ignore[self-repository]"
 _JOB = re.compile(r"^  ([A-Za-z_][A-Za-z0-9_-]*):$")
 _PERMISSIONS = re.compile(r"^    permissions:$")
 _SCOPE = re.compile(r"^      ([a-z-]+): (read|write)$")
@@ -35,6 +39,8 @@ def workflow_text(data: dict[str, Any], notes: dict[str, dict[str, str]]) -> str
             line = f"{line} # {notes[job][match.group(1)]}"
         elif not line.startswith("      "):
             in_permissions = False
+        if _LOCAL_WORKFLOW.match(line):
+            line = f"{line} # {LOCAL_WORKFLOW_NOTE}"
         if match := _USES.match(line):
             action = ACTIONS[match.group(2)]
             assert action.sha == match.group(3), line

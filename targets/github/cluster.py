@@ -1,0 +1,366 @@
+"""The steps that talk to a cluster, shared by `deploy.yml` and `preview.yml`.
+
+Every value a script needs arrives through `env:` (user text escaped with `literal`), so each
+script below is fixed text that shellcheck sees and no expression ever reaches a `run:`. Object
+names and namespaces come from the Kubernetes target itself (`environment_objects`), so the
+workflow waits for and rolls back exactly the objects that `kubectl apply -k` created.
+
+Scripts run under `bash -eo pipefail` (the workflows' `defaults`). The cluster credentials are
+files under `$RUNNER_TEMP` (mode 600), which every later script points kubectl and the AWS CLI at.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from stackc import ir
+from stackc.targets.kubernetes import environment_objects
+
+from .expressions import literal
+
+# The output folder (the stack file's `deploy/`) as ci.py's config scan names it.
+KUBERNETES = "deploy/kubernetes"
+# A kustomization of stackc's own beside the overlays: it takes one overlay as its base and pins
+# the images to this commit (and, for previews, sets the namespace and hosts). Kustomize allows a
+# base outside the kustomization's folder, and relative paths keep its load restrictions intact.
+PINNED = f"{KUBERNETES}/stackc-pinned"
+SHELL = {"run": {"shell": "bash"}}
+PRELUDE = (
+    'export KUBECONFIG="${RUNNER_TEMP}/kubeconfig"\n'
+    'export AWS_SHARED_CREDENTIALS_FILE="${RUNNER_TEMP}/aws-credentials"\n'
+)
+# Every kind `kubectl rollout status` can follow; Argo Rollouts are followed by polling instead
+# (no `kubectl argo rollouts` plugin on the runner, and no verified release to install).
+ROLLING_KINDS = {"Deployment": "deployment", "StatefulSet": "statefulset"}
+# A host name a URL can hold as it is; a gateway host that is anything else gets no smoke test.
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+HOSTNAME = re.compile(rf"(?=.{{1,253}}\Z)({_LABEL}\.)*{_LABEL}")
+
+
+@dataclass(frozen=True)
+class Workloads:
+    """What one environment runs, as `kind/name` for kubectl."""
+
+    rolling: list[str]  # Deployments and StatefulSets
+    rollouts: list[str]  # Argo Rollouts (canary, blue_green)
+    undo: list[str]  # rolling workloads to return to their previous revision on failure
+    abort: list[str]  # Rollouts to abort on failure
+
+    @staticmethod
+    def of(model: ir.EnvironmentModel) -> Workloads:
+        rolling, rollouts, undo, abort = [], [], [], []
+        for obj in environment_objects(model):
+            kind, name = obj["kind"], obj["metadata"]["name"]
+            service = model.services.get(name)
+            # `deploy { rollback = false }` leaves a failed rollout where it stopped, for debugging.
+            rollback = service is None or service.deploy.rollback
+            if kind in ROLLING_KINDS:
+                rolling.append(f"{ROLLING_KINDS[kind]}/{name}")
+                if rollback:
+                    undo.append(f"{ROLLING_KINDS[kind]}/{name}")
+            elif kind == "Rollout":
+                rollouts.append(name)
+                if rollback:
+                    abort.append(name)
+        return Workloads(rolling, rollouts, undo, abort)
+
+
+def lines(items: list[str]) -> str:
+    return literal("".join(f"{item}\n" for item in items))
+
+
+def wait_seconds(timeout_minutes: int) -> int:
+    """The rollout wait's share of the job's limit: 60%, at least a minute. The rest is left for
+    credentials, apply, smoke tests and the rollback, which must run before the job is cut off."""
+    return max(60, math.floor(timeout_minutes * 60 * 0.6))
+
+
+def credentials(model: ir.EnvironmentModel) -> dict[str, Any]:
+    """Cluster access for the job's GitHub environment, never a repository-wide secret: with
+    `stack.cloud = aws` an OIDC token is exchanged for the environment's deploy role (variables
+    `AWS_ROLE_ARN`, `EKS_CLUSTER`, and `AWS_REGION` when the stack has no `region`); otherwise the
+    environment's secret `KUBECONFIG` is written to a file only the runner user can read."""
+    if model.stack.cloud == "aws":
+        region = literal(model.stack.region) if model.stack.region else "${{ vars.AWS_REGION }}"
+        return {
+            "name": "Cluster credentials (AWS OIDC)",
+            "id": "aws-oidc",
+            "env": {
+                "AWS_ROLE_ARN": "${{ vars.AWS_ROLE_ARN }}",
+                "EKS_CLUSTER": "${{ vars.EKS_CLUSTER }}",
+                "AWS_REGION": region,
+            },
+            "run": AWS_OIDC,
+        }
+    return {
+        "name": "Cluster credentials (KUBECONFIG secret)",
+        "id": "kubeconfig",
+        "env": {"KUBECONFIG_DATA": "${{ secrets.KUBECONFIG }}"},
+        "run": KUBECONFIG_FILE,
+    }
+
+
+AWS_OIDC = (
+    PRELUDE
+    + """umask 077
+if [ -z "${AWS_ROLE_ARN}" ] || [ -z "${EKS_CLUSTER}" ] || [ -z "${AWS_REGION}" ]; then
+  echo "::error::set AWS_ROLE_ARN, EKS_CLUSTER (and AWS_REGION) as variables of this GitHub environment"
+  exit 1
+fi
+token=$(curl --fail --silent --show-error \\
+  -H "Authorization: bearer ${ACTIONS_ID_TOKEN_REQUEST_TOKEN}" \\
+  "${ACTIONS_ID_TOKEN_REQUEST_URL}&audience=sts.amazonaws.com" | jq -r .value)
+echo "::add-mask::${token}"
+credentials=$(aws sts assume-role-with-web-identity \\
+  --role-arn "${AWS_ROLE_ARN}" \\
+  --role-session-name "stackc-${GITHUB_RUN_ID}" \\
+  --web-identity-token "${token}" \\
+  --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)
+read -r key secret session <<< "${credentials}"
+echo "::add-mask::${secret}"
+echo "::add-mask::${session}"
+aws configure set aws_access_key_id "${key}"
+aws configure set aws_secret_access_key "${secret}"
+aws configure set aws_session_token "${session}"
+aws eks update-kubeconfig --name "${EKS_CLUSTER}" --region "${AWS_REGION}"
+"""
+)
+
+KUBECONFIG_FILE = (
+    PRELUDE
+    + """umask 077
+if [ -z "${KUBECONFIG_DATA}" ]; then
+  echo "::error::set the secret KUBECONFIG in this GitHub environment"
+  exit 1
+fi
+printf '%s\\n' "${KUBECONFIG_DATA}" > "${KUBECONFIG}"
+"""
+)
+
+# Writes the pinned kustomization from the environment (JSON is YAML): the overlay as its base,
+# every built image at `sha-<commit>` (the tag CI pushed), and for a preview its own namespace and
+# the Ingress hosts and references that carry the overlay's namespace or host.
+PIN = """python3 - <<'PY'
+import json
+import os
+
+kustomization = {
+    "apiVersion": "kustomize.config.k8s.io/v1beta1",
+    "kind": "Kustomization",
+    "resources": ["../overlays/" + os.environ["OVERLAY"]],
+    "images": [
+        {"name": image, "newTag": "sha-" + os.environ["GITHUB_SHA"]} for image in json.loads(os.environ["IMAGES"])
+    ],
+}
+namespace = os.environ.get("PREVIEW_NAMESPACE", "")
+if namespace:
+    kustomization["namespace"] = namespace
+    patches = {}
+    for edit in json.loads(os.environ["PREVIEW_EDITS"]):
+        if edit["host"]:
+            value = os.environ["PREVIEW_HOST_PREFIX"] + edit["value"]
+        else:
+            value = namespace + edit["value"][len(os.environ["OVERLAY_NAMESPACE"]) :]
+        patches.setdefault(edit["name"], []).append({"op": "replace", "path": edit["path"], "value": value})
+    kustomization["patches"] = [
+        {"target": {"kind": "Ingress", "name": name}, "patch": json.dumps(ops)} for name, ops in patches.items()
+    ]
+os.makedirs(os.environ["PINNED"], exist_ok=True)
+with open(os.path.join(os.environ["PINNED"], "kustomization.yaml"), "w", encoding="utf-8") as file:
+    json.dump(kustomization, file, indent=2)
+PY
+"""
+
+# The revision each rolling workload runs before the apply, so that a rollback returns to exactly
+# that (an undo without `--to-revision` would also step back workloads this deploy did not change).
+RECORD = """: > "${RUNNER_TEMP}/revisions"
+while IFS= read -r workload; do
+  [ -n "${workload}" ] || continue
+  revision=""
+  case "${workload}" in
+    deployment/*)
+      revision=$(kubectl get "${workload}" -n "${NAMESPACE}" --ignore-not-found \\
+        -o jsonpath='{.metadata.annotations.deployment\\.kubernetes\\.io/revision}')
+      ;;
+    statefulset/*)
+      current=$(kubectl get "${workload}" -n "${NAMESPACE}" --ignore-not-found -o jsonpath='{.status.currentRevision}')
+      if [ -n "${current}" ]; then
+        revision=$(kubectl get controllerrevision "${current}" -n "${NAMESPACE}" -o jsonpath='{.revision}')
+      fi
+      ;;
+  esac
+  if [ -n "${revision}" ]; then
+    printf '%s %s\\n' "${workload}" "${revision}" >> "${RUNNER_TEMP}/revisions"
+  fi
+done <<< "${UNDO}"
+"""
+
+APPLY = 'kubectl apply -k "${PINNED}"\n'
+
+WAIT = (
+    PRELUDE
+    + """deadline=$((SECONDS + WAIT_SECONDS))
+while IFS= read -r workload; do
+  [ -n "${workload}" ] || continue
+  remaining=$((deadline - SECONDS))
+  if [ "${remaining}" -lt 1 ]; then remaining=1; fi
+  kubectl rollout status "${workload}" -n "${NAMESPACE}" --timeout="${remaining}s"
+done <<< "${WORKLOADS}"
+while IFS= read -r rollout; do
+  [ -n "${rollout}" ] || continue
+  while :; do
+    state=$(kubectl get rollout "${rollout}" -n "${NAMESPACE}" \\
+      -o jsonpath='{.metadata.generation} {.status.observedGeneration} {.status.phase}')
+    read -r generation observed phase <<< "${state}"
+    if [ "${observed}" = "${generation}" ]; then
+      case "${phase}" in
+        Healthy) echo "rollout ${rollout} is Healthy"; break ;;
+        Degraded) echo "::error::rollout ${rollout} is Degraded (failed analysis or progress deadline)"; exit 1 ;;
+      esac
+    fi
+    if [ "${SECONDS}" -ge "${deadline}" ]; then
+      echo "::error::rollout ${rollout} is not Healthy after ${WAIT_SECONDS}s (phase: ${phase:-unknown})"
+      exit 1
+    fi
+    sleep 10
+  done
+done <<< "${ROLLOUTS}"
+"""
+)
+
+ROLLBACK = (
+    PRELUDE
+    + """status=0
+if [ -f "${RUNNER_TEMP}/revisions" ]; then
+  while read -r workload revision; do
+    echo "rolling back ${workload} to revision ${revision}"
+    kubectl rollout undo "${workload}" -n "${NAMESPACE}" --to-revision="${revision}" || status=1
+  done < "${RUNNER_TEMP}/revisions"
+fi
+while IFS= read -r rollout; do
+  [ -n "${rollout}" ] || continue
+  phase=$(kubectl get rollout "${rollout}" -n "${NAMESPACE}" --ignore-not-found -o jsonpath='{.status.phase}')
+  if [ -n "${phase}" ] && [ "${phase}" != "Healthy" ]; then
+    echo "aborting rollout ${rollout} (${phase}): traffic returns to the stable version"
+    kubectl patch rollout "${rollout}" -n "${NAMESPACE}" --subresource=status --type=merge \\
+      -p '{"status":{"abort":true}}' || status=1
+  fi
+done <<< "${ABORT}"
+exit "${status}"
+"""
+)
+
+SMOKE = """while IFS= read -r url; do
+  [ -n "${url}" ] || continue
+  echo "GET ${url}"
+  curl --fail --silent --show-error --output /dev/null --max-time 10 --retry 5 --retry-all-errors "${url}"
+done <<< "${URLS}"
+"""
+
+
+def images(model: ir.EnvironmentModel) -> str:
+    built = sorted({s.image_ref for s in model.services.values() if s.build is not None})
+    return literal(json.dumps(built))
+
+
+def apply_step(model: ir.EnvironmentModel, namespace: str, preview: bool) -> dict[str, Any]:
+    env: dict[str, str] = {
+        "OVERLAY": literal(model.name),
+        "NAMESPACE": namespace,
+        "PINNED": PINNED,
+        "IMAGES": images(model),
+    }
+    if not preview:
+        env["UNDO"] = lines(Workloads.of(model).undo)
+    else:
+        env |= {
+            "PREVIEW_NAMESPACE": namespace,
+            "OVERLAY_NAMESPACE": literal(model.environment.namespace or ""),
+            "PREVIEW_HOST_PREFIX": "${{ steps.preview.outputs.host_prefix }}",
+            "PREVIEW_EDITS": literal(json.dumps(preview_edits(model))),
+        }
+    # A preview has nothing to roll back to: the revisions are recorded for deploys only.
+    script = PRELUDE + PIN + ("" if preview else RECORD) + APPLY
+    return {"name": f"Apply overlays/{literal(model.name)} at this commit", "id": "apply", "env": env, "run": script}
+
+
+def wait_step(model: ir.EnvironmentModel, namespace: str, timeout: int) -> dict[str, Any]:
+    workloads = Workloads.of(model)
+    seconds = wait_seconds(timeout)
+    return {
+        "name": f"Wait for the rollout (at most {seconds}s)",
+        "id": "rollout",
+        "env": {
+            "NAMESPACE": namespace,
+            "WAIT_SECONDS": str(seconds),
+            "WORKLOADS": lines(workloads.rolling),
+            "ROLLOUTS": lines(workloads.rollouts),
+        },
+        "run": WAIT,
+    }
+
+
+def rollback_step(model: ir.EnvironmentModel, namespace: str) -> dict[str, Any] | None:
+    workloads = Workloads.of(model)
+    if not workloads.undo and not workloads.abort:
+        return None
+    return {
+        "name": "Roll back",
+        # Also when the job is cancelled (its time limit) halfway; only once something was applied.
+        "if": "(failure() || cancelled()) && (steps.apply.outcome == 'success' || steps.apply.outcome == 'failure')",
+        "env": {"NAMESPACE": namespace, "ABORT": lines(workloads.abort)},
+        "run": ROLLBACK,
+    }
+
+
+def smoke_urls(model: ir.EnvironmentModel) -> list[str]:
+    """One URL per gateway route with a plain host name: `https://` unless `tls = off`. A route with
+    `strip_prefix` to a service with an HTTP health check is probed at that check (the route's own
+    root often has no page); the path is percent-encoded, so a URL never holds a space or newline."""
+    urls = []
+    for gateway in model.gateways.values():
+        if gateway.host is None or not HOSTNAME.fullmatch(gateway.host):
+            continue
+        scheme = "http" if gateway.tls == "off" else "https"
+        for route in gateway.routes.values():
+            path = route.path
+            service = model.services.get(route.to.name)
+            if route.strip_prefix and service is not None and service.health is not None and service.health.http:
+                path = path.rstrip("/") + "/" + service.health.http.lstrip("/")
+            urls.append(f"{scheme}://{gateway.host}{quote(path, safe='/-._~!$&()*+,;=:@%')}")
+    return urls
+
+
+def smoke_step(model: ir.EnvironmentModel) -> dict[str, Any] | None:
+    urls = smoke_urls(model)
+    if not urls:
+        return None
+    return {"name": "Smoke-test the gateway routes", "id": "smoke", "env": {"URLS": lines(urls)}, "run": SMOKE}
+
+
+def preview_edits(model: ir.EnvironmentModel) -> list[dict[str, Any]]:
+    """JSON-pointer places in the overlay's Ingresses to change for a preview: hosts (prefixed with
+    `pr-<number>.`, so pull requests never share a host) and values that name the overlay's namespace
+    (the ingress-nginx `custom-headers` reference)."""
+    namespace = model.environment.namespace or ""
+    edits: list[dict[str, Any]] = []
+    for obj in environment_objects(model):
+        if obj["kind"] != "Ingress":
+            continue
+        name = obj["metadata"]["name"]
+        for key, value in obj["metadata"].get("annotations", {}).items():
+            if namespace and value.startswith(f"{namespace}/"):
+                path = "/metadata/annotations/" + key.replace("~", "~0").replace("/", "~1")
+                edits.append({"name": name, "path": path, "value": value, "host": False})
+        for i, rule in enumerate(obj["spec"].get("rules", [])):
+            if "host" in rule:
+                edits.append({"name": name, "path": f"/spec/rules/{i}/host", "value": rule["host"], "host": True})
+        for i, tls in enumerate(obj["spec"].get("tls", [])):
+            for j, host in enumerate(tls.get("hosts", [])):
+                edits.append({"name": name, "path": f"/spec/tls/{i}/hosts/{j}", "value": host, "host": True})
+    return edits
