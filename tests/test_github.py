@@ -26,6 +26,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shared import SPEC_SHOP
 from stackc import ir
 from stackc.build import run_targets
 from stackc.frontend import compile_source
@@ -38,7 +39,6 @@ from stackc.targets.github.permissions import STEP_PERMISSIONS, job_permissions
 from validators import require
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC_SHOP = Path("/work/shared/spec/examples/shop.stack")
 DOCS = ROOT / "docs" / "github.md"
 # Every switch the examples leave at its default: another registry (credentials from the `ci`
 # environment), Dockerfile, target and build args (one with a literal `${{`), one platform, the

@@ -24,6 +24,7 @@ import yaml
 from building import build_target
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shared import SPEC_SHOP
 from stackc import ir
 from stackc.frontend import compile_source
 from stackc.targets.grafana import (
@@ -48,7 +49,6 @@ with warnings.catch_warnings():
     from grafana_foundation_sdk.models.dashboard import Dashboard
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC_SHOP = Path("/work/shared/spec/examples/shop.stack")
 
 # Two environments, a service with a `metrics` block and two SLOs, one scraped through its SLO
 # alone with a name long enough to need a hashed uid, one with no port (not scraped: saturation

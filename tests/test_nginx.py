@@ -30,6 +30,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared import SPEC_EXAMPLES
 from stackc import build, ir
 from stackc.diagnostics import Severity
 from stackc.frontend import compile_source
@@ -37,7 +38,7 @@ from stackc.targets import BuildContext, TargetOutput, compose
 from validators import require
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path("/work/shared/spec/examples")
+SHARED = SPEC_EXAMPLES
 EXAMPLES = [
     *sorted(ROOT.glob("examples/*/platform.stack")),
     *(p for p in (SHARED / "shop.stack", SHARED / "minimal.stack", SHARED / "split" / "platform.stack") if p.exists()),
