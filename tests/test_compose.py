@@ -41,7 +41,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path("/work/shared/spec/examples")
 LOCAL_EXAMPLES = sorted(ROOT.glob("examples/*/platform.stack"))
 SHARED_EXAMPLES = [SHARED / "shop.stack", SHARED / "minimal.stack", SHARED / "split" / "platform.stack"]
-NON_INTERNAL = {"public", "outbound", "dev-ports"}
+NON_INTERNAL = {"public", "outbound", "dev-ports", "grafana-ports"}
+# The monitoring stack has its own checks and documented exceptions (test_compose_monitoring.py).
+MONITORING = {
+    "prometheus", "alertmanager", "grafana", "loki", "alloy", "jaeger", "zipkin",
+    "cadvisor", "node-exporter", "blackbox", "pushgateway",
+}
+MONITORING_NETWORKS = {"monitoring", "monitoring-ui", "logs", "traces"}
 # The one deliberate interpolation: the release tag of images built from source.
 IMAGE_TAG = "${STACKC_IMAGE_TAG:-latest}"
 
@@ -254,6 +260,8 @@ def test_every_container_is_hardened(shop: dict[str, dict[str, Any]]) -> None:
                 assert (uid, gid) == (0, 0) and service["cap_add"] == ["CHOWN", "DAC_READ_SEARCH"], where
                 assert service["network_mode"] == "none" and service["read_only"] is True, where
                 continue
+            if name in MONITORING:
+                continue
             assert uid >= 10000 and gid >= 10000, where
             assert "cap_add" not in service, where
             writable = environment == "dev" and name in ("api", "web")  # Compose watch sync targets
@@ -301,21 +309,26 @@ def test_only_the_gateway_publishes_and_networks_follow_uses(shop: dict[str, dic
             for port in service.get("ports", []):
                 if name == "edge":
                     assert port["published"] in ("80", "443") and "host_ip" not in port
+                elif name == "grafana":
+                    assert port["host_ip"] == "127.0.0.1", (environment, name)
                 else:
                     # LANGUAGE.md §5: only in hot_reload environments, and only on loopback.
                     assert environment == "dev" and port["host_ip"] == "127.0.0.1", (environment, name)
             joined = set(service.get("networks", {}))
             if "network_mode" in service:
                 assert not joined and service["network_mode"] == "none"
-            for network in joined - NON_INTERNAL:
+            for network in joined - NON_INTERNAL - MONITORING_NETWORKS:
                 # `X-net` holds X and exactly what reaches X (LANGUAGE.md §5, allow rules from uses).
                 target = network.removesuffix("-net")
                 assert target == name or target in _reaches(definition, name), (environment, name, network)
     prod = shop["prod"]["services"]
     assert set(prod["edge"]["networks"]) == {"public", "web-net", "api-net"}
-    assert set(prod["cache"]["networks"]) == {"cache-net"}
-    assert set(prod["api"]["networks"]) == {"api-net", "cache-net", "outbound"}  # outbound: the external MongoDB
-    assert set(shop["dev"]["services"]["api"]["networks"]) == {"api-net", "cache-net", "orders-net", "dev-ports"}
+    assert set(prod["cache"]["networks"]) == {"cache-net", "traces"}
+    # outbound: the external MongoDB; monitoring: scraped; traces: `traces = jaeger`.
+    assert set(prod["api"]["networks"]) == {"api-net", "cache-net", "outbound", "monitoring", "traces"}
+    assert set(shop["dev"]["services"]["api"]["networks"]) == {
+        "api-net", "cache-net", "orders-net", "dev-ports", "monitoring", "traces"
+    }
 
 
 def _reaches(definition: dict[str, Any], name: str) -> set[str]:

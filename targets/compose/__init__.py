@@ -7,6 +7,8 @@ Documents, relative to the output folder (CLI.md layout):
   `docker compose -f compose/compose.yaml -f compose/compose.<env>.yaml up`.
 - `compose/nginx/<gateway>.conf` when a gateway's configuration is the same in every
   environment, else `compose/nginx/<gateway>.<env>.conf`.
+- `compose/monitoring/{loki,jaeger}.<env>.yaml`, `compose/monitoring/alloy.<env>.alloy`: the
+  configuration of the monitoring services that have no other target writing it (`monitoring`).
 - `compose/secrets.sh` and `compose/secrets/.gitignore` when a secret comes from a file the
   compiler cannot take from the deploying shell (`secrets`).
 
@@ -34,9 +36,15 @@ def emit(context: BuildContext) -> TargetOutput:
     nginx_documents, nginx_paths = _emit_nginx(context, diagnostics)
     documents: dict[str, dict] = {}
     secret_files: dict[str, dict[str, SecretFile]] = {}
+    monitoring_files: list[Document] = []
     for environment, model in context.models.items():
         output = emit_environment(model, nginx_paths[environment])
         documents[environment] = output.document
+        if environment in context.selected:
+            monitoring_files.extend(
+                Document(f"{names.COMPOSE_DIR}/{path}", content, form, comment)  # type: ignore[arg-type]
+                for path, (form, content, comment) in output.files.items()
+            )
         diagnostics.extend(output.diagnostics)
         if output.secret_files:
             secret_files[environment] = output.secret_files
@@ -50,6 +58,7 @@ def emit(context: BuildContext) -> TargetOutput:
     result.documents.extend(
         document for environment, document in nginx_documents if environment is None or environment in context.selected
     )
+    result.documents.extend(monitoring_files)
     if secret_files:
         result.documents.append(Document(f"{names.COMPOSE_DIR}/secrets.sh", render_helper(secret_files), "text"))
         result.documents.append(Document(f"{names.COMPOSE_DIR}/secrets/.gitignore", SECRETS_GITIGNORE, "text"))

@@ -21,6 +21,7 @@ from stackc.diagnostics import Severity
 
 from . import names
 from .engines import ENGINES, TAG_PATTERN
+from .monitoring import backup_push_script, pushes_backups
 from .scope import CANNOT_EXPRESS, DEFAULT_GROUP, DEFAULT_USER, UNSAFE_VALUE, Scope
 from .secrets import declare_secret, declare_uri
 from .services import ENGINE_PIDS_LIMIT, PIDS_LIMIT, RESTART, emit_logging, emit_resources, hardening, timing
@@ -103,6 +104,9 @@ def emit_backup_job(scope: Scope, backing: ir.Database | ir.Queue) -> dict[str, 
     else:
         secret = declare_secret(scope, backing.credentials)
     check_version(scope, backing)
+    if pushes_backups(scope.monitoring):
+        # The Pushgateway keeps the time of the last good dump for the backup alert.
+        script += backup_push_script()
     spec: dict[str, Any] = {"image": engine.image_for(backing.version), "profiles": ["backup"]}
     spec["entrypoint"] = ["sh", "-c", script]
     spec.update(hardening(user=DEFAULT_USER, group=DEFAULT_GROUP, tmpfs=["/tmp"], pids=PIDS_LIMIT))

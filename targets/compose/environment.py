@@ -23,13 +23,21 @@ from . import names
 from .backing import emit_backing, emit_backup_job
 from .escape import escape_compose
 from .gateway import emit_gateway
+from .monitoring import (
+    GRAFANA_PORTS_NETWORK,
+    emit_monitoring,
+    generated_names,
+    otel_environment,
+    plan_monitoring_networks,
+)
+from .monitoring import plan as monitoring_plan
 from .nginx import mode
 from .scope import CANNOT_EXPRESS, NAME_COLLISION, Scope, SecretFile
 from .services import PIDS_LIMIT, emit_logging, emit_service, hardening, ordered
 
 # A small image with `sh`, `stat` and `chown` for the one container that runs as root.
 BUSYBOX_IMAGE = "busybox:1.37.0"
-NON_INTERNAL = (names.PUBLIC_NETWORK, names.OUTBOUND_NETWORK, names.DEV_PORTS_NETWORK)
+NON_INTERNAL = (names.PUBLIC_NETWORK, names.OUTBOUND_NETWORK, names.DEV_PORTS_NETWORK, GRAFANA_PORTS_NETWORK)
 
 
 @dataclass
@@ -37,14 +45,17 @@ class EnvironmentOutput:
     document: dict[str, Any]
     secret_files: dict[str, SecretFile] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # The monitoring stack's own configuration files: path relative to the Compose folder ->
+    # (document format, content, comment marker).
+    files: dict[str, tuple[str, Any, str]] = field(default_factory=dict)
 
 
 def emit_environment(model: ir.EnvironmentModel, nginx_paths: dict[str, str]) -> EnvironmentOutput:
-    scope = Scope(model, nginx_paths)
+    scope = Scope(model, nginx_paths, monitoring=monitoring_plan(model))
     check_names(scope)
     backings = [*model.databases.values(), *model.queues.values()]
     for service in model.services.values():
-        scope.services[service.name] = emit_service(scope, service)
+        scope.services[service.name] = with_otel(scope, service, emit_service(scope, service))
     for backing in backings:
         if backing.form == "container":
             scope.services[backing.name] = emit_backing(scope, backing)
@@ -56,11 +67,23 @@ def emit_environment(model: ir.EnvironmentModel, nginx_paths: dict[str, str]) ->
             job = emit_backup_job(scope, backing)
             if job is not None:
                 scope.services[names.backup_job(backing.name)] = job
+    monitoring = emit_monitoring(scope)
     report_port_conflicts(scope)
     plan_networks(scope)
+    plan_monitoring_networks(scope)
     if scope.volume_owners:
         scope.services[names.VOLUME_INIT] = emit_volume_init(scope)
-    return EnvironmentOutput(escape_compose(assemble(scope)), scope.secret_files, scope.diagnostics)
+    return EnvironmentOutput(escape_compose(assemble(scope)), scope.secret_files, scope.diagnostics, monitoring.files)
+
+
+def with_otel(scope: Scope, service: ir.Service, spec: dict[str, Any]) -> dict[str, Any]:
+    """Adds the OpenTelemetry variables of an environment with `traces`; a variable the service
+    sets itself in `env` (also as a secret, `KEY_FILE`) wins."""
+    variables = otel_environment(scope.monitoring, scope.model, service.name)
+    variables = {k: v for k, v in variables.items() if k not in service.env}
+    if variables:
+        spec["environment"] = {**spec.get("environment", {}), **variables}
+    return spec
 
 
 def check_names(scope: Scope) -> None:
@@ -79,6 +102,7 @@ def check_names(scope: Scope) -> None:
         generated[names.tunnel(gateway.name)] = f"the cloudflared of gateway `{gateway.name}`"
     for backing in (*model.databases.values(), *model.queues.values()):
         generated[names.backup_job(backing.name)] = f"the backup job of `{backing.name}`"
+    generated.update(generated_names(scope.monitoring))
     for name, what in generated.items():
         if name in declared:
             kind, block = declared[name]

@@ -57,6 +57,8 @@ class Scope:
     secret_files: dict[str, SecretFile] = field(default_factory=dict)
     host_ports: set[int] = field(default_factory=set)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # The environment's monitoring stack (`monitoring.Plan`, None without one), computed once.
+    monitoring: Any = None
 
     @property
     def environment(self) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from stackc import ir
-from stackc.targets.kubernetes import backups
 
 ALERTMANAGER = "alertmanager:9093"
 # The Compose project is the stack: cAdvisor sees it as this container label.
@@ -83,9 +82,22 @@ def compose_backed_up(model: ir.EnvironmentModel) -> list[ir.Database | ir.Queue
     """
     return [
         b
-        for b in backups.backed_up(model)
+        for b in cluster_backed_up(model)
         if b.form == "container" or (isinstance(b, ir.Database) and b.engine in ("postgres", "mongodb"))
     ]
+
+
+def cluster_backed_up(model: ir.EnvironmentModel) -> list[ir.Database | ir.Queue]:
+    # Imported here: the Kubernetes target imports this package for its PrometheusRules.
+    from stackc.targets.kubernetes import backups
+
+    return backups.backed_up(model)
+
+
+def cron_job_name(backing: ir.Database | ir.Queue) -> str:
+    from stackc.targets.kubernetes import backups
+
+    return backups.job_name(backing)
 
 
 def has_volumes(model: ir.EnvironmentModel) -> bool:

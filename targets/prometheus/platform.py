@@ -21,7 +21,6 @@ from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
 from stackc import ir
-from stackc.targets.kubernetes import backups
 from stackc.targets.prometheus import config, cron, names
 from stackc.targets.prometheus.config import metrics_endpoint
 from stackc.targets.prometheus.names import decimal_text, promql_string, selector
@@ -333,7 +332,7 @@ def kubernetes_claims(model: ir.EnvironmentModel) -> list[tuple[str, str, str]]:
     for backing in config.container_backings(model):
         template = f"{backing.name}-data"
         out.append((backing.name, f"{template}-{backing.name}-[0-9]+", f"{template}-{backing.name}-0"))
-    for backing in backups.backed_up(model):
+    for backing in config.cluster_backed_up(model):
         claim = f"{backing.name}-backups"
         out.append((backing.name, claim, claim))
     return out
@@ -495,7 +494,7 @@ def _tls_rules(model: ir.EnvironmentModel, flavour: Flavour) -> list[Rule]:
 
 def backed_up(model: ir.EnvironmentModel, flavour: Flavour) -> list[ir.Database | ir.Queue]:
     """The databases and queues whose backups the flavour's alerts watch."""
-    return config.compose_backed_up(model) if flavour == "compose" else backups.backed_up(model)
+    return config.compose_backed_up(model) if flavour == "compose" else config.cluster_backed_up(model)
 
 
 def allowed_age(backup: ir.Backup) -> int | None:
@@ -545,7 +544,7 @@ def _backup_rules(model: ir.EnvironmentModel, flavour: Flavour) -> list[Rule]:
             # Never succeeded: count from when Prometheus started, the first moment it could see a push.
             since_metric, since_labels = "process_start_time_seconds", prometheus
         else:
-            cron_job = backups.job_name(backing)
+            cron_job = config.cron_job_name(backing)
             last_labels = {"job": "kube-state-metrics", "namespace": namespace, "cronjob": cron_job}
             last_metric = "kube_cronjob_status_last_successful_time"
             # Never succeeded: count from the CronJob's creation.
