@@ -472,3 +472,28 @@ def test_longest_gap(schedule: str, hours: float) -> None:
 @pytest.mark.parametrize("schedule", ["", "daily", "0 3 * *", "61 3 * * *", "0 3 31 2 *", "0 3 * * 8", "*/0 * * * *"])
 def test_not_a_schedule(schedule: str) -> None:
     assert cron.longest_gap(schedule) is None
+
+
+def test_a_service_named_like_an_exporter_job_is_reported_not_duplicated() -> None:
+    from stackc.frontend import compile_source
+    from stackc.targets import BuildContext
+    from stackc.targets.prometheus import emit
+
+    source = b"""
+stack clash {
+  owner = "acme"
+}
+environment prod {}
+service cadvisor {
+  image = "ghcr.io/acme/cadvisor:1.0.0"
+  ports = { http = 8080 }
+  metrics { path = "/metrics" }
+}
+observability { metrics = prometheus }
+"""
+    compilation = compile_source(source, "platform.stack")
+    assert not compilation.has_errors
+    output = emit(BuildContext(compilation.models, list(compilation.models), "platform.stack"))
+    (clash,) = [d for d in output.diagnostics if d.code == "E0492"]
+    assert clash.is_error and "`cadvisor` scrape job" in clash.message
+    assert clash.span is not None and clash.span.line == 6

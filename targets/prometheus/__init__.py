@@ -19,10 +19,11 @@ from collections.abc import Callable
 from typing import Any
 
 from stackc import ir
+from stackc.diagnostics import Diagnostic, Severity, merge_environments
 from stackc.targets import BuildContext, Document, TargetOutput
 from stackc.targets.prometheus import platform, slo
 from stackc.targets.prometheus.alertmanager import emit_alertmanager
-from stackc.targets.prometheus.config import emit_prometheus_config
+from stackc.targets.prometheus.config import emit_prometheus_config, exporters, metrics_endpoint
 from stackc.targets.prometheus.runbooks import runbook
 
 # What `slo.groups` and `platform.groups` return: rule groups, and the alerts they define.
@@ -71,7 +72,29 @@ def emit(context: BuildContext) -> TargetOutput:
         seen.setdefault(alert.name, alert)
     for name in sorted(seen):
         documents.append(Document(f"prometheus/runbooks/{name}.md", runbook(seen[name]), "text", ""))
-    return TargetOutput(documents, diagnostics)
+    diagnostics.extend(job_collisions(models))
+    return TargetOutput(documents, merge_environments(diagnostics, list(context.models)))
+
+
+def job_collisions(models: dict[str, ir.EnvironmentModel]) -> list[Diagnostic]:
+    """A scraped service named like an exporter job: prometheus.yml would have two jobs of that
+    name (Prometheus refuses it) and one `up{service=…}` for two different things."""
+    found = []
+    for env, model in models.items():
+        jobs = exporters(model)
+        for service in model.services.values():
+            if service.name in jobs and metrics_endpoint(service) is not None:
+                found.append(
+                    Diagnostic(
+                        "E0492",
+                        Severity.ERROR,
+                        f"service `{service.name}` has the name of the `{service.name}` scrape job in prometheus.yml",
+                        service.span,
+                        help="rename the service",
+                        environments=(env,),
+                    )
+                )
+    return found
 
 
 def _monitored(model: ir.EnvironmentModel) -> bool:
