@@ -250,10 +250,10 @@ def test_every_scraped_service_has_platform_alerts_and_tests(built: dict) -> Non
         fired = {
             (t["alertname"], e["exp_labels"]["service"], e["exp_labels"]["environment"])
             for group in tests
-            for t in group["alert_rule_test"]
+            for t in group.get("alert_rule_test", [])
             for e in t["exp_alerts"]
         }
-        quiet = {t["alertname"] for group in tests for t in group["alert_rule_test"] if not t["exp_alerts"]}
+        quiet = {t["alertname"] for group in tests for t in group.get("alert_rule_test", []) if not t["exp_alerts"]}
         for env, model in models.items():
             jobs = load(folder, f"prometheus/{env}/prometheus.yml")["scrape_configs"]
             for job in jobs:
@@ -330,7 +330,10 @@ def test_user_strings_round_trip(built: dict) -> None:
     # Platform alerts share names across services: match on name, service and environment.
     rules = load(folder, "prometheus/rules/probe-platform.rules.yaml")
     by_subject = {
-        (r["alert"], r["labels"]["service"], r["labels"]["environment"]): r for g in rules["groups"] for r in g["rules"]
+        (r["alert"], r["labels"]["service"], r["labels"]["environment"]): r
+        for g in rules["groups"]
+        for r in g["rules"]
+        if "alert" in r
     }
     for alert in platform.groups(models)[1]:
         rule = by_subject[(alert.name, alert.service, alert.environment)]

@@ -275,10 +275,10 @@ def test_every_alert_is_labelled_annotated_documented_and_tested(built: Built) -
             fired = {
                 (t["alertname"], e["exp_labels"]["service"], e["exp_labels"]["environment"])
                 for group in tests
-                for t in group["alert_rule_test"]
+                for t in group.get("alert_rule_test", [])
                 for e in t["exp_alerts"]
             }
-            quiet = {t["alertname"] for group in tests for t in group["alert_rule_test"] if not t["exp_alerts"]}
+            quiet = {t["alertname"] for group in tests for t in group.get("alert_rule_test", []) if not t["exp_alerts"]}
             for group, rule in rule_alerts(path):
                 name, labels = rule["alert"], rule["labels"]
                 assert re.fullmatch(r"[A-Z][A-Za-z0-9]*", name)

@@ -8,19 +8,18 @@ from __future__ import annotations
 
 from stackc.targets.grafana.panels import ENVIRONMENT, matcher, selector
 from stackc.targets.prometheus import names
+from stackc.targets.prometheus.platform import CPU_RECORD, MEMORY_RECORD
 
 UP = "up"
 ALERTS = "ALERTS"
-# cAdvisor's names; the Compose and Kubernetes scrape jobs stamp `service` and `environment` on them.
-CPU = "container_cpu_usage_seconds_total"
-MEMORY = "container_memory_working_set_bytes"
+# Saturation as the Prometheus target records it from cAdvisor, per service and environment, the
+# same in Compose and in a cluster (targets/prometheus/platform.py `saturation_records`).
+CPU = CPU_RECORD
+MEMORY = MEMORY_RECORD
 # The SLO recording rules of the Prometheus target (targets/prometheus/slo.py).
 SLI_ERROR = "slo:sli_error:ratio_rate{window}"
 OBJECTIVE = "slo:objective:ratio"
 BUDGET_REMAINING = "slo:error_budget_remaining:ratio"
-# Containers only: cgroup aggregates (a pod's, a systemd slice's) have no image and would count
-# the same CPU and memory twice.
-CONTAINERS = 'image!=""'
 QUANTILES = (("p50", "0.5"), ("p95", "0.95"), ("p99", "0.99"))
 
 
@@ -53,11 +52,11 @@ def up_series(service: str) -> str:
 
 
 def cpu(service: str) -> str:
-    return f"sum(rate({CPU}{service_selector(service, CONTAINERS)}[$__rate_interval]))"
+    return f"sum({CPU}{service_selector(service)})"
 
 
 def memory(service: str) -> str:
-    return f"sum({MEMORY}{service_selector(service, CONTAINERS)})"
+    return f"sum({MEMORY}{service_selector(service)})"
 
 
 def firing_alerts() -> str:

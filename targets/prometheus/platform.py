@@ -605,9 +605,7 @@ def rules(model: ir.EnvironmentModel, flavour: Flavour = "compose") -> dict[str,
     out: dict[str, list[Rule]] = {}
     for service in _scraped(model):
         out.setdefault(f"platform-{env}-{service.name}", []).extend(_service_rules(service, env))
-    containers = [(s.name, s.resources) for s in model.services.values()]
-    containers += [(b.name, b.resources) for b in config.container_backings(model)]
-    for name, resources in containers:
+    for name, resources in _containers(model):
         out.setdefault(f"platform-{env}-{name}", []).extend(_container_rules(model, name, resources, flavour))
     for rule in _volume_rules(model, flavour):
         out.setdefault(f"platform-{env}-{rule.alert.service}", []).append(rule)
@@ -615,6 +613,31 @@ def rules(model: ir.EnvironmentModel, flavour: Flavour = "compose") -> dict[str,
         out.setdefault(f"platform-{env}-gateway-{rule.alert.service}", []).append(rule)
     for rule in _backup_rules(model, flavour):
         out.setdefault(f"platform-{env}-{rule.alert.service}", []).append(rule)
+    return out
+
+
+# Saturation per service and environment, whichever exporter measured it: what the dashboards
+# read, so one dashboard serves Compose (cAdvisor relabelled) and a cluster (kubelet cAdvisor).
+CPU_RECORD = "service:container_cpu_usage:cores"
+MEMORY_RECORD = "service:container_memory_working_set:bytes"
+
+
+def _containers(model: ir.EnvironmentModel) -> list[tuple[str, ir.Resources]]:
+    containers = [(s.name, s.resources) for s in model.services.values()]
+    return containers + [(b.name, b.resources) for b in config.container_backings(model)]
+
+
+def saturation_records(model: ir.EnvironmentModel, flavour: Flavour = "compose") -> list[dict[str, Any]]:
+    """Recording rules: CPU cores and working-set bytes of each container name, summed over its
+    replicas, labelled `service` and `environment`."""
+    out = []
+    for name, _ in _containers(model):
+        sel = _container_selector(model, name, flavour)
+        labels = {"service": name, "environment": model.name}
+        out.append(
+            {"record": CPU_RECORD, "expr": f"sum(rate(container_cpu_usage_seconds_total{sel}[5m]))", "labels": labels}
+        )
+        out.append({"record": MEMORY_RECORD, "expr": f"sum(container_memory_working_set_bytes{sel})", "labels": labels})
     return out
 
 
@@ -628,7 +651,28 @@ def groups(
         for name, group in rules(model, flavour).items():
             out.append({"name": name, "rules": [r.as_dict() for r in group]})
             alerts.extend(r.alert for r in group)
+        records = saturation_records(model, flavour)
+        if records:
+            out.append({"name": f"platform-{model.name}-saturation", "rules": records})
     return out, alerts
+
+
+def _saturation_test(models: dict[str, ir.EnvironmentModel], flavour: Flavour) -> dict[str, Any] | None:
+    """One promtool group for every saturation record: a container using one core and 1 MiB."""
+    series: list[dict[str, str]] = []
+    expected: list[dict[str, Any]] = []
+    for model in models.values():
+        for name, _ in _containers(model):
+            labels = _container_labels(model, name, flavour, "kubelet")
+            series.append(_series("container_cpu_usage_seconds_total", labels, f"0+60x{_SAMPLES}"))
+            series.append(_series("container_memory_working_set_bytes", labels, f"1048576x{_SAMPLES}"))
+            where = selector(service=name, environment=model.name)
+            for record, value in ((CPU_RECORD, 1), (MEMORY_RECORD, 1048576)):
+                sample = {"labels": record + where, "value": value}
+                expected.append({"expr": record + where, "eval_time": "10m", "exp_samples": [sample]})
+    if not series:
+        return None
+    return {"interval": "1m", "name": "saturation records", "input_series": series, "promql_expr_test": expected}
 
 
 def tests(models: dict[str, ir.EnvironmentModel], flavour: Flavour = "compose") -> list[dict[str, Any]]:
@@ -675,4 +719,5 @@ def tests(models: dict[str, ir.EnvironmentModel], flavour: Flavour = "compose") 
                     ],
                 }
             )
-    return out
+    saturation = _saturation_test(models, flavour)
+    return out + ([saturation] if saturation else [])
