@@ -41,6 +41,20 @@ def generate(services: int) -> str:
         '  backup  { schedule = "0 3 * * *"  retain = 14d }',
         "}",
         "",
+        "secret pagerduty-key { source = vault(\"kv/bench/pagerduty\", key = \"routing\")  rotate = 30d }",
+        "",
+        "observability {",
+        "  logs   = loki",
+        "  traces = jaeger",
+        "  notify pagerduty { key = secret.pagerduty-key  severity = critical }",
+        '  notify email     { to = "oncall@example.com"  severity = warning }',
+        "}",
+        "",
+        "pipeline {",
+        '  branch = "main"',
+        '  test   { unit = "make test" }',
+        "}",
+        "",
     ]
     for i in range(services):
         name = f"svc-{i}"

@@ -12,6 +12,7 @@ that reads back exactly, so it stays readable; otherwise it is quoted like any o
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from decimal import Decimal
@@ -126,6 +127,8 @@ def _scalar(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} as YAML")
 
 
+# Keys, label names and enum-like values repeat thousands of times in a large build.
+@functools.lru_cache(maxsize=1 << 16)
 def _string(text: str) -> str:
     if _PLAIN.match(text) and text.lower() not in _RESERVED and not _ambiguous(text):
         return text

@@ -54,7 +54,7 @@ class Workloads:
     @staticmethod
     def of(model: ir.EnvironmentModel) -> Workloads:
         rolling, rollouts, undo, abort = [], [], [], []
-        for obj in environment_objects(model):
+        for obj in environment_objects(model, rules=False):
             kind, name = obj["kind"], obj["metadata"]["name"]
             service = model.services.get(name)
             # `deploy { rollback = false }` leaves a failed rollout where it stopped, for debugging.
@@ -349,7 +349,7 @@ def preview_edits(model: ir.EnvironmentModel) -> list[dict[str, Any]]:
     (the ingress-nginx `custom-headers` reference)."""
     namespace = model.environment.namespace or ""
     edits: list[dict[str, Any]] = []
-    for obj in environment_objects(model):
+    for obj in environment_objects(model, rules=False):
         if obj["kind"] != "Ingress":
             continue
         name = obj["metadata"]["name"]

@@ -132,8 +132,9 @@ def scraped_ports(model: ir.EnvironmentModel) -> dict[str, int]:
     return {name: port for name, port in ports.items() if port is not None}
 
 
-def environment_objects(model: ir.EnvironmentModel) -> list[dict[str, Any]]:
-    """Every object of one environment, complete, in a stable order."""
+def environment_objects(model: ir.EnvironmentModel, *, rules: bool = True) -> list[dict[str, Any]]:
+    """Every object of one environment, complete, in a stable order. `rules=False` leaves out the
+    PrometheusRules, the costly part, for callers that only look at workloads and routes."""
     objects = [emit_namespace(model)]
     for service in model.services.values():
         objects.extend(emit_service_objects(model, service))
@@ -147,7 +148,7 @@ def environment_objects(model: ir.EnvironmentModel) -> list[dict[str, Any]]:
     for gateway in model.gateways.values():
         objects.extend(ingress.emit_gateway(model, gateway))
     objects.extend(network.emit_network_policies(model, jobs, scraped_ports(model)))
-    if monitoring.monitored(model):
+    if rules and monitoring.monitored(model):
         objects.extend(monitoring.emit_prometheus_rules(model))
     return objects
 

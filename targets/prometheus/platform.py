@@ -16,6 +16,7 @@ flavour="kubernetes")`; every group name carries the environment.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
@@ -703,9 +704,16 @@ def tests(models: dict[str, ir.EnvironmentModel], flavour: Flavour = "compose") 
     for index in sorted(buckets):
         for values, members in buckets[index]:
             expected: dict[str, list[dict[str, Any]]] = {}
+            # Seen expectations by their text: comparing dicts against a growing list is
+            # quadratic in the number of services.
+            seen: set[str] = set()
             for _, rule, case in members:
                 union = expected.setdefault(rule.alert.name, [])
-                union.extend(e for e in case.fires if e not in union)
+                for fire in case.fires:
+                    key = rule.alert.name + json.dumps(fire, sort_keys=True)
+                    if key not in seen:
+                        seen.add(key)
+                        union.append(fire)
             cases = "; ".join(
                 f"{env}/{rule.alert.service} {rule.alert.name} {case.name}" for env, rule, case in members
             )
