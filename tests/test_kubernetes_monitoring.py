@@ -10,6 +10,7 @@ SLO rules define; `kubernetes/monitoring/` renders with kustomize, and its Alert
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -214,3 +215,28 @@ def test_vault_notify_credentials_are_copied_into_the_monitoring_namespace(built
     # The vault secret is fetched by external-secrets; the env() one is the pipeline's to create.
     assert [o["spec"]["target"]["name"] for o in objects] == ["probe-notify-pd-key"]
     assert objects[0]["spec"]["data"][0]["remoteRef"] == {"key": "ops/pagerduty", "property": "routing"}
+
+
+def test_monitoring_folder_validates_and_checkov_finds_nothing(built: dict[str, Built], tmp_path: Path) -> None:
+    kubectl, validate, checkov = require("kubectl"), require("kubernetes-validate"), require("checkov")
+    for name, item in built.items():
+        folder = item.out / "kubernetes" / "monitoring"
+        proc = subprocess.run([kubectl, "kustomize", str(folder)], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        (tmp_path / f"{name}.yaml").write_text(proc.stdout)
+        version = next(iter(item.models.values())).stack.kubernetes
+        # ExternalSecrets have no schema here; the core kinds (Secret, ConfigMap) are strict.
+        core = tmp_path / f"{name}-core.yaml"
+        core.write_text(
+            yaml.safe_dump_all([d for d in yaml.safe_load_all(proc.stdout) if d and d["kind"] != "ExternalSecret"])
+        )
+        proc = subprocess.run([validate, "--strict", "-k", version, str(core)], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = subprocess.run(
+        [checkov, "-d", str(tmp_path), "--framework", "kubernetes", "--skip-download", "--quiet", "--compact"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_PARALLELIZATION_TYPE": "none"},
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
