@@ -524,6 +524,7 @@ printf '%s\\n' "$*" >> "${FAKE_LOG}"
 case "$*" in
   "get rollout "*"{.metadata.generation}"*) echo "2 2 ${FAKE_PHASE}" ;;
   "get rollout "*"{.status.phase}"*) echo "${FAKE_PHASE}" ;;
+  "get rollout "*"{.spec.template}"*) printf '%s' "${FAKE_TEMPLATE}" ;;
   "get deployment/"*) echo 4 ;;
   "rollout status "*) exit "${FAKE_STATUS}" ;;
 esac
@@ -547,6 +548,7 @@ def run_step(step: dict[str, Any], tmp_path: Path, **fake: str) -> tuple[int, li
         "FAKE_LOG": str(log),
         "FAKE_PHASE": "Healthy",
         "FAKE_STATUS": "0",
+        "FAKE_TEMPLATE": '{"spec":{"containers":[{"image":"api:old"}]}}',
         **fake,
     }
     run = subprocess.run(
@@ -586,3 +588,20 @@ def test_apply_wait_and_rollback_scripts(tmp_path: Path) -> None:
     # A Rollout that reached Healthy is not aborted.
     _, calls, _ = run_step(steps["Roll back"], tmp_path)
     assert not [c for c in calls if c.startswith("patch rollout")]
+    # The apply saved api's template (web has `rollback = false`); a failed deploy whose Rollout
+    # runs another template puts the saved one back, after the abort when it was not Healthy.
+    assert (tmp_path / "rollout-api.json").read_text() == '{"spec":{"containers":[{"image":"api:old"}]}}'
+    assert not (tmp_path / "rollout-web.json").exists()
+    new_template = '{"spec":{"containers":[{"image":"api:new"}]}}'
+    for phase in ("Healthy", "Degraded"):
+        code, calls, _ = run_step(steps["Roll back"], tmp_path, FAKE_PHASE=phase, FAKE_TEMPLATE=new_template)
+        assert code == 0
+        patches = [c for c in calls if c.startswith("patch rollout api -n deployer-qa --type=json")]
+        assert len(patches) == 1
+        restored = json.loads(patches[0].split(" -p ", 1)[1])
+        assert restored == [
+            {"op": "replace", "path": "/spec/template", "value": {"spec": {"containers": [{"image": "api:old"}]}}}
+        ]
+        aborted = [c for c in calls if "--subresource=status" in c]
+        assert bool(aborted) == (phase != "Healthy")
+        assert calls.index(patches[0]) > max((calls.index(c) for c in aborted), default=-1)

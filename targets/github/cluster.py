@@ -198,6 +198,14 @@ while IFS= read -r workload; do
     printf '%s %s\\n' "${workload}" "${revision}" >> "${RUNNER_TEMP}/revisions"
   fi
 done <<< "${UNDO}"
+# A Rollout's pod template before the apply: what a failed deploy puts back.
+while IFS= read -r rollout; do
+  [ -n "${rollout}" ] || continue
+  template=$(kubectl get rollout "${rollout}" -n "${NAMESPACE}" --ignore-not-found -o jsonpath='{.spec.template}')
+  if [ -n "${template}" ]; then
+    printf '%s' "${template}" > "${RUNNER_TEMP}/rollout-${rollout}.json"
+  fi
+done <<< "${ABORT}"
 """
 
 APPLY = 'kubectl apply -k "${PINNED}"\n'
@@ -250,6 +258,17 @@ while IFS= read -r rollout; do
     kubectl patch rollout "${rollout}" -n "${NAMESPACE}" --subresource=status --type=merge \\
       -p '{"status":{"abort":true}}' || status=1
   fi
+  # Then the template it ran before, whether the new one failed its analysis or passed it and
+  # failed the smoke test: the stable ReplicaSet matches it, so Argo Rollouts returns to it.
+  saved="${RUNNER_TEMP}/rollout-${rollout}.json"
+  if [ -f "${saved}" ]; then
+    current=$(kubectl get rollout "${rollout}" -n "${NAMESPACE}" --ignore-not-found -o jsonpath='{.spec.template}')
+    if [ "${current}" != "$(cat "${saved}")" ]; then
+      echo "restoring the previous pod template of rollout ${rollout}"
+      kubectl patch rollout "${rollout}" -n "${NAMESPACE}" --type=json \\
+        -p "[{\\"op\\": \\"replace\\", \\"path\\": \\"/spec/template\\", \\"value\\": $(cat "${saved}")}]" || status=1
+    fi
+  fi
 done <<< "${ABORT}"
 exit "${status}"
 """
@@ -276,7 +295,9 @@ def apply_step(model: ir.EnvironmentModel, namespace: str, preview: bool) -> dic
         "IMAGES": images(model),
     }
     if not preview:
-        env["UNDO"] = lines(Workloads.of(model).undo)
+        workloads = Workloads.of(model)
+        env["UNDO"] = lines(workloads.undo)
+        env["ABORT"] = lines(workloads.abort)
     else:
         env |= {
             "PREVIEW_NAMESPACE": namespace,
