@@ -14,8 +14,8 @@ A validator that is missing fails the test when `CI=true` and skips it otherwise
 from __future__ import annotations
 
 import json
+import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -283,7 +283,7 @@ def test_deployer_jobs() -> None:
         {"group": f"deploy-{env}", "cancel-in-progress": False} for env in ("qa", "staging", "prod", "dr")
     ]
     qa = {step.get("id") or step["name"]: step for step in jobs["deploy-qa"]["steps"]}
-    assert jobs["deploy-qa"]["permissions"] == {"contents": "read", "id-token": "write"}
+    assert jobs["deploy-qa"]["permissions"] == {"contents": "read", "id-token": "write", "packages": "read"}
     assert qa["aws-oidc"]["env"]["AWS_REGION"] == "${{ vars.AWS_REGION }}"
     assert qa["apply"]["env"]["OVERLAY"] == "qa" and qa["apply"]["env"]["NAMESPACE"] == "deployer-qa"
     assert json.loads(qa["apply"]["env"]["IMAGES"]) == ["ghcr.io/acme/deployer-api", "ghcr.io/acme/deployer-web"]
@@ -297,7 +297,7 @@ def test_deployer_jobs() -> None:
         qa["smoke"]["env"]["URLS"] == "https://qa.deployer.example.com/\nhttps://qa.deployer.example.com/api/healthz\n"
     )
     # Steps in order: the rollback comes last and also runs when the smoke test failed.
-    assert list(qa) == ["Check out", "aws-oidc", "apply", "rollout", "smoke", "Roll back"]
+    assert list(qa) == ["Check out", "aws-oidc", "login-ghcr-read", "apply", "rollout", "smoke", "Roll back"]
     # No deploy job for `none` or the preview environment.
     assert not {"deploy-scratch", "deploy-pr"} & set(jobs)
 
@@ -342,10 +342,12 @@ def test_preview_namespace_script(tmp_path: Path) -> None:
 
 def test_pinned_kustomization_renders(tmp_path: Path) -> None:
     """The apply step's kustomization really builds with kustomize (kubectl's), for a deploy and a
-    preview: images at `sha-<commit>`, the preview's namespace and hosts."""
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not installed")
+    preview: images at the digest pushed as `sha-<commit>`, the preview's namespace and hosts."""
+    kubectl = require("kubectl")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "docker").write_text(FAKE_DOCKER)
+    (bin_dir / "docker").chmod(0o755)
     stack = tmp_path / "platform.stack"
     stack.write_text(DEPLOYER)
     stackc = [str(Path(sys.executable).parent / "stackc"), "build", str(stack), "--target", "kubernetes"]
@@ -360,12 +362,14 @@ def test_pinned_kustomization_renders(tmp_path: Path) -> None:
         env = {k: v.replace("${{ steps.preview.outputs.namespace }}", "deployer-pr-7") for k, v in apply["env"].items()}
         env = {k: v.replace("${{ steps.preview.outputs.host_prefix }}", "pr-7.") for k, v in env.items()}
         script = apply["run"].split("python3 - <<'PY'\n", 1)[1].split("PY\n", 1)[0]
-        run = subprocess.run([sys.executable, "-c", script], env={**env, "GITHUB_SHA": "a" * 40}, cwd=tmp_path)
+        path = f"{bin_dir}:{os.environ['PATH']}"
+        fake = {"GITHUB_SHA": "a" * 40, "PATH": path, "FAKE_LOG": str(tmp_path / "docker.log")}
+        run = subprocess.run([sys.executable, "-c", script], env={**env, **fake}, cwd=tmp_path)
         assert run.returncode == 0
         rendered = subprocess.run(
             [kubectl, "kustomize", env["PINNED"]], cwd=tmp_path, capture_output=True, text=True, check=True
         ).stdout
-        assert f"image: ghcr.io/acme/deployer-api:sha-{'a' * 40}" in rendered
+        assert f"image: ghcr.io/acme/deployer-api@{DIGEST}" in rendered
         if name == "pr":
             assert "namespace: deployer-pr-7" in rendered and "namespace: deployer-pr\n" not in rendered
             assert "host: pr-7.pr.deployer.example.com" in rendered
@@ -519,6 +523,13 @@ def test_no_deploy_without_environments_to_deploy() -> None:
 
 # -- the scripts, against a stand-in kubectl ---------------------------------------------------
 
+# `docker buildx imagetools inspect REF --format '{{json .Manifest}}'`: the digest of REF.
+FAKE_DOCKER = """#!/bin/bash
+printf '%s\\n' "$*" >> "${FAKE_LOG}"
+printf '{"mediaType": "application/vnd.oci.image.index.v1+json", "digest": "sha256:%s"}\\n' "$(printf '%064d' 7)"
+"""
+DIGEST = "sha256:" + "0" * 63 + "7"
+
 FAKE_KUBECTL = """#!/bin/bash
 printf '%s\\n' "$*" >> "${FAKE_LOG}"
 case "$*" in
@@ -535,9 +546,9 @@ def run_step(step: dict[str, Any], tmp_path: Path, **fake: str) -> tuple[int, li
     """Runs a step's script as the workflow would (bash -eo pipefail), with kubectl replaced."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
-    kubectl = bin_dir / "kubectl"
-    kubectl.write_text(FAKE_KUBECTL)
-    kubectl.chmod(0o755)
+    for tool, script in (("kubectl", FAKE_KUBECTL), ("docker", FAKE_DOCKER)):
+        (bin_dir / tool).write_text(script)
+        (bin_dir / tool).chmod(0o755)
     log = tmp_path / "kubectl.log"
     log.unlink(missing_ok=True)
     env = {k: evaluate(v)[0] for k, v in step.get("env", {}).items()}
@@ -567,10 +578,13 @@ def test_apply_wait_and_rollback_scripts(tmp_path: Path) -> None:
     assert code == 0
     # The running revision is recorded before the apply, the apply uses the pinned kustomization.
     assert calls[-1] == "apply -k deploy/kubernetes/stackc-pinned"
+    # Every built image's digest is looked up at the tag CI pushed for this commit.
+    lookups = [c for c in calls if c.startswith("buildx imagetools inspect")]
+    assert lookups and all(c.split()[3].endswith(":sha-" + "b" * 40) for c in lookups)
     assert (tmp_path / "revisions").read_text() == "deployment/worker 4\n"
     pinned = json.loads((tmp_path / "deploy/kubernetes/stackc-pinned/kustomization.yaml").read_text())
     assert pinned["resources"] == ["../overlays/qa"]
-    assert {i["newTag"] for i in pinned["images"]} == {"sha-" + "b" * 40}
+    assert {i["digest"] for i in pinned["images"]} == {DIGEST}
 
     code, calls, _ = run_step(steps["rollout"], tmp_path)
     assert code == 0

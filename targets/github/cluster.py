@@ -21,6 +21,7 @@ from urllib.parse import quote
 from stackc import ir
 from stackc.targets.kubernetes import environment_objects
 
+from .actions import uses
 from .expressions import literal
 
 # The output folder (the stack file's `deploy/`) as ci.py's config scan names it.
@@ -143,19 +144,32 @@ printf '%s\\n' "${KUBECONFIG_DATA}" > "${KUBECONFIG}"
 )
 
 # Writes the pinned kustomization from the environment (JSON is YAML): the overlay as its base,
-# every built image at `sha-<commit>` (the tag CI pushed), and for a preview its own namespace and
-# the Ingress hosts and references that carry the overlay's namespace or host.
+# every built image at the digest CI pushed as `sha-<commit>`, and for a preview its own namespace
+# and the Ingress hosts and references that carry the overlay's namespace or host.
 PIN = """python3 - <<'PY'
 import json
 import os
+import subprocess
+import sys
+
+
+def digest(image):
+    # The digest CI pushed for this commit: a tag can be moved, a digest names one image forever.
+    reference = image + ":sha-" + os.environ["GITHUB_SHA"]
+    command = ["docker", "buildx", "imagetools", "inspect", reference, "--format", "{{json .Manifest}}"]
+    found = subprocess.run(command, capture_output=True, text=True)
+    if found.returncode != 0:
+        print("::error::" + reference + " is not in the registry: deploy a commit whose CI pushed its images")
+        sys.stderr.write(found.stderr)
+        sys.exit(1)
+    return json.loads(found.stdout)["digest"]
+
 
 kustomization = {
     "apiVersion": "kustomize.config.k8s.io/v1beta1",
     "kind": "Kustomization",
     "resources": ["../overlays/" + os.environ["OVERLAY"]],
-    "images": [
-        {"name": image, "newTag": "sha-" + os.environ["GITHUB_SHA"]} for image in json.loads(os.environ["IMAGES"])
-    ],
+    "images": [{"name": image, "digest": digest(image)} for image in json.loads(os.environ["IMAGES"])],
 }
 namespace = os.environ.get("PREVIEW_NAMESPACE", "")
 if namespace:
@@ -282,9 +296,32 @@ done <<< "${URLS}"
 """
 
 
+def built_images(model: ir.EnvironmentModel) -> list[str]:
+    return sorted({s.image_ref for s in model.services.values() if s.build is not None})
+
+
 def images(model: ir.EnvironmentModel) -> str:
-    built = sorted({s.image_ref for s in model.services.values() if s.build is not None})
-    return literal(json.dumps(built))
+    return literal(json.dumps(built_images(model)))
+
+
+def registry_logins(model: ir.EnvironmentModel) -> list[dict[str, Any]]:
+    """Read access to the registries of the built images, to look up the digests the apply pins:
+    GHCR with the job's token (`packages: read`); another registry with the GitHub environment's
+    own `REGISTRY_USERNAME` and `REGISTRY_PASSWORD` secrets."""
+    steps = []
+    for registry in sorted({image.split("/", 1)[0] for image in built_images(model)}):
+        if registry == "ghcr.io":
+            credentials = {"username": "${{ github.actor }}", "password": "${{ secrets.GITHUB_TOKEN }}"}
+            step: dict[str, Any] = {"name": "Log in to ghcr.io (read)", "id": "login-ghcr-read"}
+        else:
+            credentials = {
+                "username": "${{ secrets.REGISTRY_USERNAME }}",
+                "password": "${{ secrets.REGISTRY_PASSWORD }}",
+            }
+            step = {"name": f"Log in to {literal(registry)} (read)"}
+        step |= {"uses": uses("docker/login-action"), "with": {"registry": literal(registry), **credentials}}
+        steps.append(step)
+    return steps
 
 
 def apply_step(model: ir.EnvironmentModel, namespace: str, preview: bool) -> dict[str, Any]:

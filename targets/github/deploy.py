@@ -64,6 +64,7 @@ def deploy_job(model: ir.EnvironmentModel, previous: Job | None, timeout: int, d
     steps: list[dict[str, Any]] = [
         checkout(),
         cluster.credentials(model),
+        *cluster.registry_logins(model),
         cluster.apply_step(model, namespace, preview=False),
         cluster.wait_step(model, namespace, timeout),
     ]

@@ -14,6 +14,7 @@ from typing import Any
 STEP_PERMISSIONS: dict[str, dict[str, tuple[str, str]]] = {
     "actions/checkout": {"contents": ("read", "actions/checkout reads the repository")},
     "login-ghcr": {"packages": ("write", "push images and signatures to ghcr.io with GITHUB_TOKEN")},
+    "login-ghcr-read": {"packages": ("read", "read the digests of the pushed images from ghcr.io with GITHUB_TOKEN")},
     "github/codeql-action/upload-sarif": {"security-events": ("write", "upload the scan's SARIF to code scanning")},
     "googleapis/release-please-action": {
         "contents": ("write", "release-please commits CHANGELOG.md and creates the tag and release"),

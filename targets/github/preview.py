@@ -124,6 +124,7 @@ def deploy_job(model: ir.EnvironmentModel, images: list[str], timeout: int) -> J
         checkout(),
         names_step(model),
         cluster.credentials(model),
+        *cluster.registry_logins(model),
         cluster.apply_step(model, NAMESPACE, preview=True),
         cluster.wait_step(model, NAMESPACE, timeout),
     ]
