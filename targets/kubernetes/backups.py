@@ -19,7 +19,7 @@ BACKUP_DIR = "/backup"
 
 
 def job_name(backing: ir.Database | ir.Queue) -> str:
-    return f"{backing.name}-backup"
+    return names.fit(f"{backing.name}-backup", names.CONTROLLER_LIMIT)
 
 
 def backed_up(model: ir.EnvironmentModel) -> list[ir.Database | ir.Queue]:

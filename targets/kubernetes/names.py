@@ -7,6 +7,7 @@ volume `v` is `{service}-v`, a database's data volume `{name}-data`, its credent
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from decimal import Decimal
@@ -23,6 +24,37 @@ NAME_LABEL = "app.kubernetes.io/name"
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 
 
+# Kubernetes length limits: a label value and a Service name are DNS labels (63); a StatefulSet's
+# pods carry `controller-revision-hash: <name>-<10-character hash>` and a CronJob's Jobs a suffix
+# of 11, so both names stop at 52.
+LABEL_LIMIT = 63
+CONTROLLER_LIMIT = 52
+
+
+def fit(name: str, limit: int = LABEL_LIMIT) -> str:
+    """`name` when it fits in `limit` characters; else its beginning and a hash of all of it, so
+    that a legal but long stack name still makes objects the API server accepts, the same ones on
+    every build, and two long names that share a beginning stay apart."""
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return name[: limit - len(digest) - 1].rstrip("-") + "-" + digest
+
+
+def headless(name: str) -> str:
+    """The governing Service of the StatefulSet of `name`."""
+    return fit(f"{name}-headless")
+
+
+def preview(name: str) -> str:
+    """The preview Service of a blue/green Rollout."""
+    return fit(f"{name}-preview")
+
+
+def stateful_set(name: str) -> str:
+    return fit(name, CONTROLLER_LIMIT)
+
+
 def common_labels(model: ir.EnvironmentModel) -> dict[str, str]:
     """`part-of` and `managed-by`, then `stack.labels` as given (LANGUAGE.md §3: prefixed generated
     keys never collide with the user's)."""
@@ -33,14 +65,14 @@ def common_labels(model: ir.EnvironmentModel) -> dict[str, str]:
 
 def selector_labels(name: str) -> dict[str, str]:
     # Selectors are immutable on Deployments and StatefulSets: keep them to the one stable label.
-    return {NAME_LABEL: name}
+    return {NAME_LABEL: fit(name)}
 
 
 def workload_labels(model: ir.EnvironmentModel, name: str, component: str) -> dict[str, str]:
     # `instance` = metadata.name: Polaris metadataAndInstanceMismatched (anchors-policy.md §2.2).
     return {
-        NAME_LABEL: name,
-        INSTANCE_LABEL: name,
+        NAME_LABEL: fit(name),
+        INSTANCE_LABEL: fit(name),
         "app.kubernetes.io/component": component,
         **common_labels(model),
     }

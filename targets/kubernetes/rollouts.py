@@ -83,14 +83,15 @@ def emit_rollout(
     else:
         blue_green: dict[str, Any] = {
             "activeService": service.name,
-            "previewService": f"{service.name}-preview",
+            "previewService": names.preview(service.name),
             "autoPromotionEnabled": True,
             "scaleDownDelaySeconds": 30,
         }
         if slo is not None:
             blue_green["prePromotionAnalysis"] = _analysis(service)
         strategy = {"blueGreen": blue_green}
-        objects.append(services.emit_service(model, service.name, "service", service.ports, suffix="-preview"))
+        preview = names.preview(service.name)
+        objects.append(services.emit_service(model, service.name, "service", service.ports, service_name=preview))
     spec: dict[str, Any] = {}
     if replicas is not None:
         spec["replicas"] = replicas

@@ -21,12 +21,13 @@ def service_ports(ports: dict[str, int]) -> list[dict[str, Any]]:
 
 
 def emit_service(
-    model: ir.EnvironmentModel, name: str, component: str, ports: dict[str, int], suffix: str = ""
+    model: ir.EnvironmentModel, name: str, component: str, ports: dict[str, int], service_name: str | None = None
 ) -> dict[str, Any]:
+    """The Service of workload `name`, named `service_name` (default: the workload's name)."""
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": metadata(model, name + suffix, component),
+        "metadata": metadata(model, service_name or name, component),
         "spec": {"type": "ClusterIP", "selector": selector_labels(name), "ports": service_ports(ports)},
     }
 
@@ -38,7 +39,7 @@ def emit_headless_service(
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": metadata(model, f"{name}-headless", component),
+        "metadata": metadata(model, names.headless(name), component),
         "spec": {
             "clusterIP": "None",
             "publishNotReadyAddresses": False,

@@ -366,7 +366,7 @@ def emit_stateful_set(
     spec.update(
         {
             "revisionHistoryLimit": 5,
-            "serviceName": f"{pod.name}-headless",
+            "serviceName": names.headless(pod.name),
             "podManagementPolicy": "OrderedReady",
             "selector": {"matchLabels": selector_labels(pod.name)},
             "updateStrategy": {"type": "RollingUpdate"},
@@ -384,7 +384,7 @@ def emit_stateful_set(
     return {
         "apiVersion": "apps/v1",
         "kind": "StatefulSet",
-        "metadata": metadata(model, pod.name, pod.component, annotations),
+        "metadata": metadata(model, names.stateful_set(pod.name), pod.component, annotations),
         "spec": spec,
     }
 

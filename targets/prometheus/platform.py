@@ -325,14 +325,16 @@ def kubernetes_claims(model: ir.EnvironmentModel) -> list[tuple[str, str, str]]:
     `{service}-{volume}` (targets/kubernetes/__init__.py), `{database}-data` (backing.py); the
     backup claim is `{database}-backups` (backups.py).
     """
+    from stackc.targets.kubernetes.names import stateful_set
+
     out = []
     for service in model.services.values():
         for volume in service.volumes.values():
-            template = f"{service.name}-{volume.name}"
-            out.append((service.name, f"{template}-{service.name}-[0-9]+", f"{template}-{service.name}-0"))
+            template, owner = f"{service.name}-{volume.name}", stateful_set(service.name)
+            out.append((service.name, f"{template}-{owner}-[0-9]+", f"{template}-{owner}-0"))
     for backing in config.container_backings(model):
-        template = f"{backing.name}-data"
-        out.append((backing.name, f"{template}-{backing.name}-[0-9]+", f"{template}-{backing.name}-0"))
+        template, owner = f"{backing.name}-data", stateful_set(backing.name)
+        out.append((backing.name, f"{template}-{owner}-[0-9]+", f"{template}-{owner}-0"))
     for backing in config.cluster_backed_up(model):
         claim = f"{backing.name}-backups"
         out.append((backing.name, claim, claim))
