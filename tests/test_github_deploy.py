@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stackc import ir
 from stackc.targets.github import deploy
-from stackc.targets.github.cluster import smoke_urls, wait_seconds
+from stackc.targets.github.cluster import SECRET_NAME, smoke_urls, wait_seconds
 from stackc.targets.github.jobs import timeout_minutes
 from stackc.targets.github.permissions import job_permissions, union
 from test_github import (
@@ -108,7 +108,10 @@ environment live {
   namespace = "live-'$(id)\\"`x`"
 }
 
+secret token { source = env("TOKEN") }
+
 service api {
+  env = { TOKEN = secret.token }
   build {
     context = "./a$${{ github.event.issue.title }}'\\"$(id)"
     args    = { NOTE = "$${{ github.event.issue.title }}" }
@@ -136,7 +139,37 @@ pipeline {
   timeout = 90s
 }
 """
-PROGRAMS = {"deployer": DEPLOYER, "hostile": HOSTILE}
+# env() secrets read by pods (one only in dev), a file() one in dev, one nothing reads, and an
+# env() notify credential.
+SECRETIVE = """stack secretive {
+  owner  = "acme"
+}
+
+environment dev { hot_reload = true }
+environment prod { }
+
+secret api-token { source = env("API_TOKEN") }
+secret local-seed { source = file("./seed.txt") }
+secret unused { source = env("NEVER_READ") }
+secret pd { source = env("PD_ROUTING") }
+
+service api {
+  image = "ghcr.io/acme/api:1.0.0"
+  ports = { http = 8080 }
+  env   = { TOKEN = secret.api-token }
+  when dev {
+    env = { TOKEN = secret.api-token, SEED = secret.local-seed }
+  }
+  metrics { path = "/metrics" }
+}
+
+observability {
+  notify pagerduty { key = secret.pd  severity = critical }
+}
+
+pipeline { timeout = 5m }
+"""
+PROGRAMS = {"deployer": DEPLOYER, "hostile": HOSTILE, "secretive": SECRETIVE}
 
 # The expressions deploy.yml and preview.yml may hold: stackc's own, never one from user text.
 KNOWN = re.compile(
@@ -458,10 +491,13 @@ user_text = st.lists(st.sampled_from(PIECES), min_size=1, max_size=10).map("".jo
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(namespace=user_text, host=user_text, health=user_text, region=user_text)
-def test_user_strings_land_literally(namespace: str, host: str, health: str, region: str) -> None:
+@given(namespace=user_text, host=user_text, health=user_text, region=user_text, variable=user_text)
+def test_user_strings_land_literally(namespace: str, host: str, health: str, region: str, variable: str) -> None:
     models = {name: model.model_copy(deep=True) for name, model in HOSTILE_MODELS.items()}
     for model in models.values():
+        source = model.secrets["token"].source
+        assert isinstance(source, ir.EnvSource)
+        ir.assign(source, variable=variable)
         ir.assign(model.environment, namespace=namespace)
         ir.assign(model.stack, cloud="aws", region=region)
         ir.assign(model.gateways["plain"], host=host)
@@ -474,7 +510,10 @@ def test_user_strings_land_literally(namespace: str, host: str, health: str, reg
         workflow = load(files[f"{WORKFLOWS}/{name}.yml"].decode())
         for text in strings({k: v for k, v in workflow.items() if k not in ("on", True)}):
             _, expressions = evaluate(text)
-            assert all(KNOWN.fullmatch(e) for e in expressions), expressions
+            # The one expression from the stack: the GitHub secret an `env(VAR)` names, when VAR can
+            # name one at all (else the build says it cannot, E0490).
+            secret = f"secrets.{variable}" if SECRET_NAME.match(variable) else None
+            assert all(KNOWN.fullmatch(e) or e == secret for e in expressions), expressions
         for job in workflow["jobs"].values():
             for step in job["steps"]:
                 # Scripts are fixed text: no expression, no event payload, no user string.
@@ -538,6 +577,7 @@ case "$*" in
   "get rollout "*"{.spec.template}"*) printf '%s' "${FAKE_TEMPLATE}" ;;
   "get deployment/"*) echo 4 ;;
   "rollout status "*) exit "${FAKE_STATUS}" ;;
+  "get secret ${FAKE_MISSING:-none} "*) exit 1 ;;
 esac
 """
 
@@ -619,3 +659,49 @@ def test_apply_wait_and_rollback_scripts(tmp_path: Path) -> None:
         aborted = [c for c in calls if "--subresource=status" in c]
         assert bool(aborted) == (phase != "Healthy")
         assert calls.index(patches[0]) > max((calls.index(c) for c in aborted), default=-1)
+
+
+def test_environment_secrets_are_created_and_local_ones_checked(tmp_path: Path) -> None:
+    """`env(VAR)` secrets the pods read come from the GitHub environment's secret VAR; a `file()`
+    one must already exist; a secret nothing reads is not asked for; notify credentials go to the
+    monitoring namespace with `kubernetes/monitoring/`."""
+    files = render(compile_program(SECRETIVE), "platform.stack")
+    jobs = load(files[f"{WORKFLOWS}/deploy.yml"].decode())["jobs"]
+    dev = {step.get("id") or step["name"]: step for step in jobs["deploy-dev"]["steps"]}
+    prod = {step.get("id") or step["name"]: step for step in jobs["deploy-prod"]["steps"]}
+    assert dev["secrets"]["env"]["STACKC_SECRET_API_TOKEN"] == "${{ secrets.API_TOKEN }}"
+    assert dev["secrets"]["env"]["FROM_ENVIRONMENT"] == "api-token API_TOKEN\n"
+    assert dev["secrets"]["env"]["LOCAL"] == "local-seed\n"
+    assert prod["secrets"]["env"]["LOCAL"] == ""
+    assert "NEVER_READ" not in files[f"{WORKFLOWS}/deploy.yml"].decode()
+    order = list(prod)
+    assert order.index("apply") < order.index("secrets") < order.index("monitoring") < order.index("rollout")
+
+    code, calls, out = run_step(prod["secrets"], tmp_path, STACKC_SECRET_API_TOKEN="s3cr3t value")
+    assert code == 0, out
+    create = [c for c in calls if c.startswith("create secret generic api-token -n secretive-prod")]
+    assert create and "--from-file=value=/dev/stdin" in create[0] and "s3cr3t" not in "".join(calls)
+    assert "apply --server-side --field-manager=stackc-deploy -f -" in calls
+    # Unset in the GitHub environment: the job stops and says which secret to set.
+    code, _, out = run_step(prod["secrets"], tmp_path, STACKC_SECRET_API_TOKEN="")
+    assert code == 1 and "set the secret API_TOKEN" in out
+    # A file() secret nobody created stops the dev deploy before the rollout wait.
+    code, _, out = run_step(dev["secrets"], tmp_path, STACKC_SECRET_API_TOKEN="x", FAKE_MISSING="local-seed")
+    assert code == 1 and "local-seed comes from file()" in out
+
+    monitoring = prod["monitoring"]
+    assert monitoring["env"]["FROM_ENVIRONMENT"] == "secretive-notify-pd PD_ROUTING\n"
+    code, calls, _ = run_step(monitoring, tmp_path, STACKC_SECRET_PD_ROUTING="key")
+    assert code == 0
+    assert any(c.startswith("create secret generic secretive-notify-pd -n monitoring") for c in calls)
+    assert calls[-1] == "apply --server-side --field-manager=stackc-deploy -k deploy/kubernetes/monitoring"
+
+
+def test_a_variable_github_cannot_hold_is_reported() -> None:
+    from stackc.targets import BuildContext
+    from stackc.targets.github import emit
+
+    models = compile_program(SECRETIVE.replace('env("API_TOKEN")', 'env("GITHUB_TOKEN_COPY")'))
+    output = emit(BuildContext(models, list(models), "platform.stack"))
+    (found,) = [d for d in output.diagnostics if d.code == "E0490"]
+    assert "GITHUB_TOKEN_COPY" in found.message and "api-token" in found.message

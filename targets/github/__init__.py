@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from stackc import ir
-from stackc.diagnostics import Diagnostic, Severity
+from stackc.diagnostics import Diagnostic, Severity, merge_environments
 from stackc.targets import BuildContext, Document, TargetOutput
 
 from . import ci, cluster, dependabot, deploy, preview, release
@@ -76,6 +76,9 @@ def emit(context: BuildContext) -> TargetOutput:
         text = workflow_text(data, permission_notes(jobs))
         output.documents.append(Document(f"{WORKFLOWS}/{name}.yml", text, format="text"))
     output.documents.append(Document("../.github/dependabot.yml", dependabot.config(model)))
+    if "deploy" in workflows or "preview" in workflows:
+        unnamed = cluster.secret_name_diagnostics(context.models)
+        output.diagnostics.extend(merge_environments(unnamed, list(context.models)))
     return output
 
 

@@ -19,7 +19,10 @@ from typing import Any
 from urllib.parse import quote
 
 from stackc import ir
+from stackc.diagnostics import Diagnostic, Severity
 from stackc.targets.kubernetes import environment_objects
+from stackc.targets.kubernetes.alerting import credential_secret_name, notify_secrets
+from stackc.targets.kubernetes.monitoring import MONITORING_NAMESPACE, monitored
 
 from .actions import uses
 from .expressions import literal
@@ -288,6 +291,33 @@ exit "${status}"
 """
 )
 
+# The environment's `env(VAR)` secrets become Secrets from the GitHub environment's secret VAR
+# (the value goes through stdin, never a command line; server-side apply keeps no copy in an
+# annotation). `file()` secrets are local: the job only checks that someone created them.
+SECRETS = (
+    PRELUDE
+    + """while read -r name variable; do
+  [ -n "${name}" ] || continue
+  holder="STACKC_SECRET_${variable}"
+  if [ -z "${!holder:-}" ]; then
+    echo "::error::set the secret ${variable} in this GitHub environment: the value of secret ${name}"
+    exit 1
+  fi
+  printf '%s' "${!holder}" \\
+    | kubectl create secret generic "${name}" -n "${NAMESPACE}" --from-file=value=/dev/stdin --dry-run=client -o yaml \\
+    | kubectl apply --server-side --field-manager=stackc-deploy -f -
+done <<< "${FROM_ENVIRONMENT}"
+while IFS= read -r name; do
+  [ -n "${name}" ] || continue
+  if ! kubectl get secret "${name}" -n "${NAMESPACE}" > /dev/null 2>&1; then
+    echo "::error::secret ${name} comes from file(), which only a developer's machine has:" \\
+      "create it in ${NAMESPACE} or give it an env() or vault() source"
+    exit 1
+  fi
+done <<< "${LOCAL}"
+"""
+)
+
 SMOKE = """while IFS= read -r url; do
   [ -n "${url}" ] || continue
   echo "GET ${url}"
@@ -345,6 +375,87 @@ def apply_step(model: ir.EnvironmentModel, namespace: str, preview: bool) -> dic
     # A preview has nothing to roll back to: the revisions are recorded for deploys only.
     script = PRELUDE + PIN + ("" if preview else RECORD) + APPLY
     return {"name": f"Apply overlays/{literal(model.name)} at this commit", "id": "apply", "env": env, "run": script}
+
+
+# What GitHub accepts as a secret's name.
+SECRET_NAME = re.compile(r"(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*\Z", re.IGNORECASE)
+
+
+def mounted_secrets(model: ir.EnvironmentModel) -> list[ir.Secret]:
+    """The declared secrets the environment's pods read (projected volumes, `secretKeyRef`)."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key in ("secret", "secretKeyRef"):
+                if isinstance(value.get(key), dict) and "name" in value[key]:
+                    found.add(value[key]["name"])
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(environment_objects(model, rules=False))
+    return [secret for name, secret in model.secrets.items() if name in found]
+
+
+def secrets_step(model: ir.EnvironmentModel, namespace: str) -> dict[str, Any] | None:
+    """Creates the environment's `env()` secrets in the cluster, checks its `file()` ones exist."""
+    env: dict[str, str] = {"NAMESPACE": namespace}
+    pairs, local = [], []
+    for secret in mounted_secrets(model):
+        if isinstance(secret.source, ir.EnvSource) and SECRET_NAME.match(secret.source.variable):
+            variable = secret.source.variable
+            pairs.append(f"{secret.name} {variable}")
+            env[f"STACKC_SECRET_{variable}"] = f"${{{{ secrets.{variable} }}}}"
+        elif isinstance(secret.source, ir.FileSource):
+            local.append(secret.name)
+    if not pairs and not local:
+        return None
+    env |= {"FROM_ENVIRONMENT": lines(pairs), "LOCAL": lines(local)}
+    return {"name": "Secrets from the GitHub environment", "id": "secrets", "env": env, "run": SECRETS}
+
+
+MONITORING_FOLDER = "deploy/kubernetes/monitoring"
+
+
+def monitoring_step(model: ir.EnvironmentModel) -> dict[str, Any] | None:
+    """`kubernetes/monitoring/` (Alertmanager's config Secret, the dashboards) applied to the
+    environment's cluster, after the notify credentials that come from `env()` are created there."""
+    if not monitored(model):
+        return None
+    env: dict[str, str] = {"NAMESPACE": MONITORING_NAMESPACE}
+    pairs = []
+    for name, (_, secret) in notify_secrets({model.name: model}).items():
+        if isinstance(secret.source, ir.EnvSource) and SECRET_NAME.match(secret.source.variable):
+            variable = secret.source.variable
+            pairs.append(f"{credential_secret_name(model.stack.name, name)} {variable}")
+            env[f"STACKC_SECRET_{variable}"] = f"${{{{ secrets.{variable} }}}}"
+    env |= {"FROM_ENVIRONMENT": lines(pairs), "LOCAL": "", "FOLDER": MONITORING_FOLDER}
+    run = SECRETS + 'kubectl apply --server-side --field-manager=stackc-deploy -k "${FOLDER}"\n'
+    return {"name": "Monitoring configuration", "id": "monitoring", "env": env, "run": run}
+
+
+def secret_name_diagnostics(models: dict[str, ir.EnvironmentModel]) -> list[Diagnostic]:
+    """`env(VAR)` secrets whose VAR cannot name a GitHub secret: the deploy cannot create them."""
+    found = []
+    for env, model in models.items():
+        for secret in mounted_secrets(model):
+            source = secret.source
+            if isinstance(source, ir.EnvSource) and not SECRET_NAME.match(source.variable):
+                found.append(
+                    Diagnostic(
+                        "E0490",
+                        Severity.WARNING,
+                        f"the deploy workflow cannot create secret `{secret.name}`: `{source.variable}` is not"
+                        " a GitHub secret name",
+                        secret.span_of("source"),
+                        help="use letters, digits and `_`, not starting with a digit or `GITHUB_`",
+                        environments=(env,),
+                    )
+                )
+    return found
 
 
 def wait_step(model: ir.EnvironmentModel, namespace: str, timeout: int) -> dict[str, Any]:

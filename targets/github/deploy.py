@@ -66,8 +66,11 @@ def deploy_job(model: ir.EnvironmentModel, previous: Job | None, timeout: int, d
         cluster.credentials(model),
         *cluster.registry_logins(model),
         cluster.apply_step(model, namespace, preview=False),
-        cluster.wait_step(model, namespace, timeout),
     ]
+    for extra in (cluster.secrets_step(model, namespace), cluster.monitoring_step(model)):
+        if extra is not None:
+            steps.append(extra)
+    steps.append(cluster.wait_step(model, namespace, timeout))
     smoke = cluster.smoke_step(model)
     if smoke is not None:
         steps.append(smoke)

@@ -126,8 +126,11 @@ def deploy_job(model: ir.EnvironmentModel, images: list[str], timeout: int) -> J
         cluster.credentials(model),
         *cluster.registry_logins(model),
         cluster.apply_step(model, NAMESPACE, preview=True),
-        cluster.wait_step(model, NAMESPACE, timeout),
     ]
+    secrets = cluster.secrets_step(model, NAMESPACE)
+    if secrets is not None:
+        steps.append(secrets)
+    steps.append(cluster.wait_step(model, NAMESPACE, timeout))
     return Job(
         f"preview-{model.name}",
         f"preview {model.name}",
