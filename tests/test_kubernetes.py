@@ -450,6 +450,10 @@ def allowed_peers(model: ir.EnvironmentModel) -> set[tuple[str, str, str, int]]:
             port = monitoring.metrics_port(service)
             if port is not None:
                 allowed.add(("ingress", service.name, "ns:monitoring", port))
+    trace_port = monitoring.trace_port(model)
+    if trace_port is not None:
+        for service in model.services.values():
+            allowed.add(("egress", service.name, "ns:monitoring", trace_port))
     return allowed
 
 

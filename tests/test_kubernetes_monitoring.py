@@ -240,3 +240,64 @@ def test_monitoring_folder_validates_and_checkov_finds_nothing(built: dict[str, 
         env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_PARALLELIZATION_TYPE": "none"},
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+TRACED = """
+stack traced {
+  owner = "acme"
+}
+environment prod {}
+service api {
+  image = "ghcr.io/acme/api:1.0.0"
+  ports = { http = 8080 }
+  env   = { OTEL_SERVICE_NAME = "checkout" }
+}
+service worker {
+  image = "ghcr.io/acme/worker:1.0.0"
+}
+observability { traces = TRACES }
+"""
+
+
+@pytest.mark.parametrize(
+    ("traces", "expected"),
+    [
+        ("jaeger", {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://jaeger-collector.monitoring.svc:4318"}),
+        (
+            "zipkin",
+            {
+                "OTEL_TRACES_EXPORTER": "zipkin",
+                "OTEL_EXPORTER_ZIPKIN_ENDPOINT": "http://zipkin.monitoring.svc:9411/api/v2/spans",
+            },
+        ),
+        ("none", {}),
+    ],
+)
+def test_traced_services_send_spans_to_the_cluster_backend(traces: str, expected: dict[str, str]) -> None:
+    """As in Compose: the OpenTelemetry variables (a service's own setting wins), and the egress
+    to the backend's namespace that the default deny would otherwise block."""
+    from stackc.frontend import compile_source
+    from stackc.targets.kubernetes import environment_objects, monitoring
+
+    compilation = compile_source(TRACED.replace("TRACES", traces).encode(), "platform.stack")
+    assert not compilation.has_errors
+    model = compilation.models["prod"]
+    objects = environment_objects(model)
+    for name in ("api", "worker"):
+        (deployment,) = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == name]
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        variables = {e["name"]: e.get("value") for e in container.get("env", []) if e["name"].startswith("OTEL_")}
+        if traces == "none":
+            assert variables == {}
+            continue
+        assert expected.items() <= variables.items()
+        assert variables["OTEL_RESOURCE_ATTRIBUTES"] == "deployment.environment=prod"
+        # api names itself in `env` (its ConfigMap): the generated variable steps aside.
+        assert variables.get("OTEL_SERVICE_NAME") == (None if name == "api" else name)
+        (policy,) = [o for o in objects if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] == name]
+        port = monitoring.TRACE_ENDPOINTS[traces][1]
+        to_monitoring = {
+            "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}],
+            "ports": [{"port": port, "protocol": "TCP"}],
+        }
+        assert to_monitoring in policy["spec"]["egress"]

@@ -147,7 +147,7 @@ def environment_objects(model: ir.EnvironmentModel, *, rules: bool = True) -> li
     objects.extend(secrets.emit_secrets(model))
     for gateway in model.gateways.values():
         objects.extend(ingress.emit_gateway(model, gateway))
-    objects.extend(network.emit_network_policies(model, jobs, scraped_ports(model)))
+    objects.extend(network.emit_network_policies(model, jobs, scraped_ports(model), monitoring.trace_port(model)))
     if rules and monitoring.monitored(model):
         objects.extend(monitoring.emit_prometheus_rules(model))
     return objects

@@ -27,6 +27,35 @@ def monitored(model: ir.EnvironmentModel) -> bool:
     return model.observability is not None and model.observability.metrics == "prometheus"
 
 
+# Where a cluster's trace backend takes spans (the Jaeger and Zipkin Helm charts' Services in
+# `monitoring`): OTLP over HTTP for Jaeger 2, Zipkin's own JSON API for Zipkin.
+TRACE_ENDPOINTS: dict[str, tuple[str, int]] = {
+    "jaeger": ("http://jaeger-collector.monitoring.svc:4318", 4318),
+    "zipkin": ("http://zipkin.monitoring.svc:9411/api/v2/spans", 9411),
+}
+
+
+def tracing_env(model: ir.EnvironmentModel, service: ir.Service) -> dict[str, str]:
+    """The OpenTelemetry variables of a service in a traced environment, as Compose sets them
+    (docs/compose.md), pointing at the cluster's backend; a variable the service sets wins."""
+    traces = model.observability.traces if model.observability is not None else "none"
+    if traces == "none":
+        return {}
+    endpoint, _ = TRACE_ENDPOINTS[traces]
+    variables = {"OTEL_SERVICE_NAME": service.name, "OTEL_RESOURCE_ATTRIBUTES": f"deployment.environment={model.name}"}
+    if traces == "jaeger":
+        variables["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint
+    else:
+        variables |= {"OTEL_TRACES_EXPORTER": "zipkin", "OTEL_EXPORTER_ZIPKIN_ENDPOINT": endpoint}
+    return {k: v for k, v in variables.items() if k not in service.env}
+
+
+def trace_port(model: ir.EnvironmentModel) -> int | None:
+    """The port services send spans to in `monitoring`, when the environment is traced."""
+    traces = model.observability.traces if model.observability is not None else "none"
+    return TRACE_ENDPOINTS[traces][1] if traces != "none" else None
+
+
 def metrics_port(service: ir.Service) -> int | None:
     endpoint = metrics_endpoint(service)
     return endpoint[1] if endpoint else None

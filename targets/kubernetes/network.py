@@ -48,11 +48,15 @@ def emit_default_deny(model: ir.EnvironmentModel) -> dict[str, Any]:
 
 
 def emit_network_policies(
-    model: ir.EnvironmentModel, backups: dict[str, ir.Database | ir.Queue], scraped: dict[str, int]
+    model: ir.EnvironmentModel,
+    backups: dict[str, ir.Database | ir.Queue],
+    scraped: dict[str, int],
+    trace_port: int | None = None,
 ) -> list[dict[str, Any]]:
     """The default deny and one policy per workload. `backups` maps a backup job to the database
     it dumps (an edge like `uses`); `scraped` maps a service to its metrics port, which
-    Prometheus reaches from its namespace (prometheus-operator's ServiceMonitor)."""
+    Prometheus reaches from its namespace (prometheus-operator's ServiceMonitor); with
+    `trace_port`, every service sends spans to the trace backend in that namespace."""
     ingress: dict[str, list[dict[str, Any]]] = defaultdict(list)
     egress: dict[str, list[dict[str, Any]]] = defaultdict(list)
     workloads: list[str] = []
@@ -117,9 +121,12 @@ def emit_network_policies(
             )
         else:
             egress[job].append({"to": [{"ipBlock": {"cidr": EXTERNAL_CIDR}}], "ports": _tcp([port])})
+    monitoring = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": MONITORING_NAMESPACE}}}
     for name, port in sorted(scraped.items()):
-        peer = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": MONITORING_NAMESPACE}}}
-        ingress[name].append({"from": [peer], "ports": _tcp([port])})
+        ingress[name].append({"from": [monitoring], "ports": _tcp([port])})
+    if trace_port is not None:
+        for service in model.services.values():
+            egress[service.name].append({"to": [monitoring], "ports": _tcp([trace_port])})
     policies = [emit_default_deny(model)]
     for name in workloads:
         spec: dict[str, Any] = {

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stackc import ir
-from stackc.targets.kubernetes import engines, env, names
+from stackc.targets.kubernetes import engines, env, monitoring, names
 from stackc.targets.kubernetes.names import metadata, selector_labels
 
 # Ephemeral storage is not in the language; these bounds are what the scratch emptyDirs and
@@ -292,6 +292,8 @@ def service_pod(model: ir.EnvironmentModel, service: ir.Service) -> tuple[Pod, d
             pod.mounts.append({"name": "secrets", "mountPath": env.SECRETS_DIR, "readOnly": True})
     for volume in service.volumes.values():
         pod.mounts.append({"name": f"{service.name}-{volume.name}", "mountPath": volume.path})
+    for key, value in monitoring.tracing_env(model, service).items():
+        pod.env.append({"name": key, "value": value})
     return pod, plan.plain
 
 
