@@ -158,10 +158,10 @@ class Build(Block):
 
 
 class Resources(Block):
-    cpu: Cpu = Cpu("100m", 100)
-    memory: Size = Size("128Mi", 128 * 1024**2)
-    cpu_limit: Cpu | None = None
-    memory_limit: Size | None = None
+    cpu: Annotated[Cpu, Lang(positive=True)] = Cpu("100m", 100)
+    memory: Annotated[Size, Lang(positive=True)] = Size("128Mi", 128 * 1024**2)
+    cpu_limit: Annotated[Cpu | None, Lang(positive=True)] = None
+    memory_limit: Annotated[Size | None, Lang(positive=True)] = None
 
 
 class Health(Block):
@@ -187,7 +187,7 @@ class Volume(Block):
     label_field: ClassVar[str | None] = "name"
     name: Annotated[str, Lang(derived=True)] = ""
     path: Annotated[str, Lang(required=True)] = ""
-    size: Size = Size("1Gi", 1024**3)
+    size: Annotated[Size, Lang(positive=True)] = Size("1Gi", 1024**3)
 
 
 _DEFAULT_STEPS = (Percent.parse("10%"), Percent.parse("50%"))

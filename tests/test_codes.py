@@ -343,3 +343,22 @@ def test_unterminated_triple_quoted_string_points_at_its_opening() -> None:
     found = [d for d in compile_source(source.encode(), ENTRY).diagnostics if d.code == "E0102"]
     assert [(d.span.line, d.span.column) for d in found if d.span] == [(3, 11)]
     assert found[0].help is not None and '"""' in found[0].help
+
+
+def test_a_zero_cpu_memory_or_size_is_out_of_range() -> None:
+    """A zero limit means "unlimited" to Docker and a zero request or volume is nothing: each is
+    an E0311 where it is written, and every one of them is reported at once."""
+    from stackc.frontend import compile_source
+
+    source = STACK + textwrap.dedent("""\
+        service api {
+          image = "x:1"
+          resources { cpu = 0  memory = 0Mi  cpu_limit = 0m  memory_limit = 256Mi }
+          volume data { path = "/d"  size = 0Gi }
+        }
+        """)
+    diagnostics = compile_source(source.encode(), "platform.stack").diagnostics
+    found = sorted((d.span.line, d.span.column) for d in diagnostics if d.code == "E0311" and d.span)
+    assert found == [(4, 21), (4, 33), (4, 50), (5, 37)]
+    fine = source.replace("cpu = 0 ", "cpu = 1 ").replace("0Mi", "64Mi").replace("0m ", "500m ").replace("0Gi", "1Gi")
+    assert not [d for d in compile_source(fine.encode(), "platform.stack").diagnostics if d.code == "E0311"]

@@ -234,7 +234,7 @@ def _compile(annotation: Any, lang: Lang) -> Decoder:
     if annotation is int:
         return _int(lang)
     if annotation in _QUANTITY_KINDS:
-        return _quantity(annotation)
+        return _quantity(annotation, lang.positive)
     if annotation is Ref:
         return _reference(lang.kinds)
     if annotation is Text:
@@ -432,9 +432,31 @@ def _in_range(node: t.Node, value: Any, lang: Lang, ctx: Context) -> Any:
     return value
 
 
-def _quantity(kind: type) -> Decoder:
+def _quantity(kind: type, positive: bool = False) -> Decoder:
     noun, units, expected = _QUANTITY_KINDS[kind]
+    inner = _any_quantity(kind, noun, units, expected)
+    if not positive:
+        return inner
 
+    def decode(node: t.Node, ctx: Context) -> Any:
+        value = inner(node, ctx)
+        amount = getattr(value, "millicores", None) if kind is Cpu else getattr(value, "bytes", None)
+        if amount == 0:
+            ctx.diagnostics.append(
+                error(
+                    "E0311",
+                    f"`{getattr(node, 'text', value)}` is no {noun} at all",
+                    node.span,
+                    help=f"a zero {noun} reserves or allows nothing: write an amount above zero",
+                )
+            )
+            return FAIL
+        return value
+
+    return decode
+
+
+def _any_quantity(kind: type, noun: str, units: tuple[str, ...], expected: str) -> Decoder:
     def decode(node: t.Node, ctx: Context) -> Any:
         if isinstance(node, t.Quantity):
             if node.unit in units:
@@ -711,9 +733,9 @@ def _union(args: tuple[Any, ...], lang: Lang) -> Decoder:
             decoders["number"] = _text
             decoders["bool"] = _text
         elif a in _QUANTITY_KINDS:
-            decoders["quantity"] = _quantity(a)
+            decoders["quantity"] = _quantity(a, lang.positive)
             if a is Cpu:
-                decoders["number"] = _quantity(a)
+                decoders["number"] = decoders["quantity"]
         elif a is bool:
             decoders["bool"] = _bool
         elif get_origin(a) is list:

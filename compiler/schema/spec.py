@@ -21,6 +21,9 @@ class Lang:
     # Inclusive numeric range.
     min: int | float | None = None
     max: int | float | None = None
+    # A CPU amount or a size that must be more than zero (a zero limit means "unlimited" to
+    # Docker, and a zero request or volume is no resource at all).
+    positive: bool = False
     # The labels of a repeated block become resource names (`volume data` -> `api-data`).
     dns_label: bool = False
     # A string that may also be written as a bare name (`capabilities = [NET_BIND_SERVICE]`).
