@@ -362,3 +362,12 @@ def test_a_zero_cpu_memory_or_size_is_out_of_range() -> None:
     assert found == [(4, 21), (4, 33), (4, 50), (5, 37)]
     fine = source.replace("cpu = 0 ", "cpu = 1 ").replace("0Mi", "64Mi").replace("0m ", "500m ").replace("0Gi", "1Gi")
     assert not [d for d in compile_source(fine.encode(), "platform.stack").diagnostics if d.code == "E0311"]
+
+
+def test_a_github_expression_in_a_string_is_named_as_one() -> None:
+    from stackc.frontend import compile_source
+
+    source = STACK + 'service api {\n  image = "x:1"\n  env = { A = "run ${{ matrix.os }} now" }\n}\n'
+    (found,) = [d for d in compile_source(source.encode(), "platform.stack").diagnostics if d.code == "E0109"]
+    assert found.message == "`${{ matrix.os }}` is a GitHub Actions expression, not a stackc reference"
+    assert found.help == "write `$${{ matrix.os }}` for the literal text `${{ matrix.os }}`"

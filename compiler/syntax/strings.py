@@ -88,18 +88,24 @@ def decode_string(raw: str, file: str, line: int, column: int) -> tuple[String, 
                 continue
             start_line, start_col = cur_line, cur_col
             inner = body[i + 2 : close]
+            # All of a `${{ … }}`, for the message when it is not a reference.
+            end = body.find("}}", i + 3)
+            shown = body[i : end + 2] if end != -1 and (newline == -1 or end < newline) else body[i : close + 1]
             ref = _interpolated_reference(inner, file, cur_line, cur_col + 2)
             step(close + 1 - i)
             if ref is None:
-                diagnostics.append(
-                    error(
-                        "E0109",
-                        f"`${{{inner.strip()}}}` is not a reference",
-                        Span(file, start_line, start_col, cur_line, cur_col),
-                        help="interpolate a reference such as `${service.api.url}` or `${env.domain}`; "
-                        "write `$${` for a literal `${`",
+                span = Span(file, start_line, start_col, cur_line, cur_col)
+                if inner.startswith("{"):
+                    # `${{ … }}` is GitHub Actions' expression syntax: say so, and show all of it.
+                    message = f"`{shown}` is a GitHub Actions expression, not a stackc reference"
+                    help = f"write `${shown}` for the literal text `{shown}`"
+                else:
+                    message = f"`${{{inner.strip()}}}` is not a reference"
+                    help = (
+                        "interpolate a reference such as `${service.api.url}` or `${env.domain}`; "
+                        "write `$${` for a literal `${`"
                     )
-                )
+                diagnostics.append(error("E0109", message, span, help=help))
                 continue
             if text:
                 parts.append("".join(text))
