@@ -15,7 +15,7 @@ from stackc import ir
 
 from .actions import uses
 from .expressions import literal
-from .jobs import Job, checkout
+from .jobs import Job, build_inputs, checkout, registry_login
 
 PUSH = "github.event_name == 'push'"
 KINDS = ("unit", "integration", "e2e")
@@ -211,27 +211,8 @@ def image_job(
         {"name": "Set up QEMU", "uses": uses("docker/setup-qemu-action"), **no_cache},
         {"name": "Set up Buildx", "uses": uses("docker/setup-buildx-action"), **no_binary_cache},
     ]
-    login: dict[str, Any] = {"name": f"Log in to {literal(registry)}", **on_push}
-    if registry == "ghcr.io":
-        login |= {
-            "id": "login-ghcr",
-            "uses": uses("docker/login-action"),
-            "with": {
-                "registry": "ghcr.io",
-                "username": "${{ github.actor }}",
-                "password": "${{ secrets.GITHUB_TOKEN }}",
-            },
-        }
-    else:
-        # Another registry: credentials from the `ci` environment's secrets, never repository-wide.
-        login |= {
-            "uses": uses("docker/login-action"),
-            "with": {
-                "registry": literal(registry),
-                "username": "${{ secrets.REGISTRY_USERNAME }}",
-                "password": "${{ secrets.REGISTRY_PASSWORD }}",
-            },
-        }
+    # Another registry's credentials are the `ci` environment's secrets (`extra` below).
+    login = registry_login(registry, f"Log in to {literal(registry)}", "login-ghcr", on_push.get("if"))
     steps.append(login)
     steps.append(
         {
@@ -249,13 +230,7 @@ def image_job(
             },
         }
     )
-    with_: dict[str, Any] = {"context": literal(build.context)}
-    if build.dockerfile:
-        with_["file"] = literal(build.dockerfile)
-    if build.target:
-        with_["target"] = literal(build.target)
-    if build.args:
-        with_["build-args"] = "".join(f"{literal(k)}={literal(v)}\n" for k, v in build.args.items())
+    with_ = build_inputs(build)
     with_ |= {
         "platforms": ",".join(literal(p) for p in platforms),
         "push": True if release else "${{ github.event_name == 'push' }}",

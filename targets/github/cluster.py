@@ -24,8 +24,8 @@ from stackc.targets.kubernetes import environment_objects
 from stackc.targets.kubernetes.alerting import credential_secret_name, notify_secrets
 from stackc.targets.kubernetes.monitoring import MONITORING_NAMESPACE, monitored
 
-from .actions import uses
 from .expressions import literal
+from .jobs import registry_login
 
 # The output folder (the stack file's `deploy/`) as ci.py's config scan names it.
 KUBERNETES = "deploy/kubernetes"
@@ -338,20 +338,8 @@ def registry_logins(model: ir.EnvironmentModel) -> list[dict[str, Any]]:
     """Read access to the registries of the built images, to look up the digests the apply pins:
     GHCR with the job's token (`packages: read`); another registry with the GitHub environment's
     own `REGISTRY_USERNAME` and `REGISTRY_PASSWORD` secrets."""
-    steps = []
-    for registry in sorted({image.split("/", 1)[0] for image in built_images(model)}):
-        if registry == "ghcr.io":
-            credentials = {"username": "${{ github.actor }}", "password": "${{ secrets.GITHUB_TOKEN }}"}
-            step: dict[str, Any] = {"name": "Log in to ghcr.io (read)", "id": "login-ghcr-read"}
-        else:
-            credentials = {
-                "username": "${{ secrets.REGISTRY_USERNAME }}",
-                "password": "${{ secrets.REGISTRY_PASSWORD }}",
-            }
-            step = {"name": f"Log in to {literal(registry)} (read)"}
-        step |= {"uses": uses("docker/login-action"), "with": {"registry": literal(registry), **credentials}}
-        steps.append(step)
-    return steps
+    registries = sorted({image.split("/", 1)[0] for image in built_images(model)})
+    return [registry_login(r, f"Log in to {literal(r)} (read)", "login-ghcr-read") for r in registries]
 
 
 def apply_step(model: ir.EnvironmentModel, namespace: str, preview: bool) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 from stackc import ir
 
 from .actions import uses
+from .expressions import literal
 from .permissions import job_permissions, union
 
 RUNNER = "ubuntu-24.04"
@@ -63,6 +64,34 @@ def timeout_minutes(pipeline: ir.Pipeline) -> int:
 def checkout() -> dict[str, Any]:
     # No token left in .git/config for later steps (zizmor artipacked).
     return {"name": "Check out", "uses": uses("actions/checkout"), "with": {"persist-credentials": False}}
+
+
+def registry_login(registry: str, name: str, ghcr_id: str, condition: str | None = None) -> dict[str, Any]:
+    """docker/login-action for `registry`: ghcr.io with the job's `GITHUB_TOKEN` (the step id
+    `ghcr_id` says in the permission table which `packages` scope that takes); another registry
+    with `REGISTRY_USERNAME` and `REGISTRY_PASSWORD` from the secrets of the job's GitHub
+    environment, never repository-wide ones."""
+    step: dict[str, Any] = {"name": name}
+    if condition:
+        step["if"] = condition
+    if registry == "ghcr.io":
+        step["id"] = ghcr_id
+        credentials = {"username": "${{ github.actor }}", "password": "${{ secrets.GITHUB_TOKEN }}"}
+    else:
+        credentials = {"username": "${{ secrets.REGISTRY_USERNAME }}", "password": "${{ secrets.REGISTRY_PASSWORD }}"}
+    return step | {"uses": uses("docker/login-action"), "with": {"registry": literal(registry), **credentials}}
+
+
+def build_inputs(build: ir.Build) -> dict[str, Any]:
+    """docker/build-push-action's inputs for what the stack says of the build."""
+    inputs: dict[str, Any] = {"context": literal(build.context)}
+    if build.dockerfile:
+        inputs["file"] = literal(build.dockerfile)
+    if build.target:
+        inputs["target"] = literal(build.target)
+    if build.args:
+        inputs["build-args"] = "".join(f"{literal(k)}={literal(v)}\n" for k, v in build.args.items())
+    return inputs
 
 
 def workflow(

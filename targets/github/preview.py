@@ -19,7 +19,7 @@ from . import cluster
 from .actions import uses
 from .ci import branch_filter
 from .expressions import literal
-from .jobs import Job, checkout
+from .jobs import Job, build_inputs, checkout, registry_login
 
 SAME_REPOSITORY = "github.event.pull_request.head.repo.full_name == github.repository"
 OPEN = f"{SAME_REPOSITORY} && github.event.action != 'closed'"
@@ -69,32 +69,10 @@ def image_job(service: ir.Service, pipeline: ir.Pipeline) -> Job:
     assert build is not None
     image = service.image_ref
     registry = image.split("/", 1)[0]
-    login: dict[str, Any] = {"name": f"Log in to {literal(registry)}", "uses": uses("docker/login-action")}
-    extra: dict[str, Any] = {}
-    if registry == "ghcr.io":
-        login |= {
-            "id": "login-ghcr",
-            "with": {
-                "registry": "ghcr.io",
-                "username": "${{ github.actor }}",
-                "password": "${{ secrets.GITHUB_TOKEN }}",
-            },
-        }
-    else:
-        # As in CI: another registry's credentials come from the `ci` environment's secrets.
-        login["with"] = {
-            "registry": literal(registry),
-            "username": "${{ secrets.REGISTRY_USERNAME }}",
-            "password": "${{ secrets.REGISTRY_PASSWORD }}",
-        }
-        extra["environment"] = {"name": "ci"}
-    with_: dict[str, Any] = {"context": literal(build.context)}
-    if build.dockerfile:
-        with_["file"] = literal(build.dockerfile)
-    if build.target:
-        with_["target"] = literal(build.target)
-    if build.args:
-        with_["build-args"] = "".join(f"{literal(k)}={literal(v)}\n" for k, v in build.args.items())
+    login = registry_login(registry, f"Log in to {literal(registry)}", "login-ghcr")
+    # As in CI: another registry's credentials come from the `ci` environment's secrets.
+    extra: dict[str, Any] = {} if registry == "ghcr.io" else {"environment": {"name": "ci"}}
+    with_ = build_inputs(build)
     with_ |= {
         "platforms": ",".join(literal(p) for p in service.platforms or pipeline.platforms),
         "push": True,
