@@ -73,25 +73,9 @@ def _mounted(config: Any, stack: str) -> Any:
 def _credential(model: ir.EnvironmentModel, secret: ir.Secret) -> dict[str, Any] | None:
     """An ExternalSecret copying `secret` into the monitoring namespace, or None for `env()` and
     `file()` secrets, which the deploy pipeline creates (docs/kubernetes.md), as for services."""
-    source = secret.source
-    if not isinstance(source, (ir.VaultSource, ir.AwsSource)):
+    if not isinstance(secret.source, (ir.VaultSource, ir.AwsSource)):
         return None
-    kind = "vault" if isinstance(source, ir.VaultSource) else "aws"
-    remote: dict[str, str] = {"key": source.path if isinstance(source, ir.VaultSource) else source.name}
-    if source.key:
-        remote["property"] = source.key
-    name = credential_secret_name(model.stack.name, secret.name)
-    return {
-        "apiVersion": secrets.ESO_API,
-        "kind": "ExternalSecret",
-        "metadata": _meta(model, name),
-        "spec": {
-            "refreshInterval": secrets.refresh_interval(secret.rotate, "1h"),
-            "secretStoreRef": {"kind": "ClusterSecretStore", "name": secrets.store_name(model, kind)},
-            "target": {"name": name, "creationPolicy": "Owner"},
-            "data": [{"secretKey": env.VALUE_KEY, "remoteRef": remote}],
-        },
-    }
+    return secrets.emit_fetched(model, secret, credential_secret_name(model.stack.name, secret.name))
 
 
 def _dashboards(models: dict[str, ir.EnvironmentModel]) -> dict[str, dict[str, Any]]:

@@ -109,6 +109,30 @@ def _generated(
     )
 
 
+def store_kind(source: ir.VaultSource | ir.AwsSource) -> str:
+    return "vault" if isinstance(source, ir.VaultSource) else "aws"
+
+
+def emit_fetched(model: ir.EnvironmentModel, secret: ir.Secret, target: str) -> dict[str, Any]:
+    """The ExternalSecret that fetches a `vault()` or `aws()` secret into the Secret `target`
+    (key `value`), refreshed every `rotate` (default 1h)."""
+    source = secret.source
+    assert isinstance(source, (ir.VaultSource, ir.AwsSource))
+    remote: dict[str, str] = {"key": source.path if isinstance(source, ir.VaultSource) else source.name}
+    if source.key:
+        remote["property"] = source.key
+    return _external_secret(
+        model,
+        target,
+        refresh_interval(secret.rotate, "1h"),
+        {
+            "secretStoreRef": _store_ref(model, store_kind(source)),
+            "target": {"name": target, "creationPolicy": "Owner"},
+            "data": [{"secretKey": env.VALUE_KEY, "remoteRef": remote}],
+        },
+    )
+
+
 def credentials_template(backing: ir.Database | ir.Queue) -> dict[str, str]:
     engine = engines.engine_of(backing)
     return {
@@ -132,23 +156,8 @@ def emit_secrets(model: ir.EnvironmentModel) -> list[dict[str, Any]]:
             objects.append(emit_password_generator(model, secret.name, source.length))
             objects.append(_generated(model, secret.name, secret.rotate, {env.VALUE_KEY: "{{ .password }}"}))
         elif isinstance(source, (ir.VaultSource, ir.AwsSource)):
-            kind = "vault" if isinstance(source, ir.VaultSource) else "aws"
-            stores.add(kind)
-            remote: dict[str, str] = {"key": source.path if isinstance(source, ir.VaultSource) else source.name}
-            if source.key:
-                remote["property"] = source.key
-            objects.append(
-                _external_secret(
-                    model,
-                    secret.name,
-                    refresh_interval(secret.rotate, "1h"),
-                    {
-                        "secretStoreRef": _store_ref(model, kind),
-                        "target": {"name": secret.name, "creationPolicy": "Owner"},
-                        "data": [{"secretKey": env.VALUE_KEY, "remoteRef": remote}],
-                    },
-                )
-            )
+            stores.add(store_kind(source))
+            objects.append(emit_fetched(model, secret, secret.name))
         # env() and file(): a Secret the deploy pipeline creates (docs/kubernetes.md).
     for backing in backings.values():
         if backing.form != "managed":
