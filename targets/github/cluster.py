@@ -56,9 +56,9 @@ class Workloads:
     abort: list[str]  # Rollouts to abort on failure
 
     @staticmethod
-    def of(model: ir.EnvironmentModel) -> Workloads:
+    def of(model: ir.EnvironmentModel, objects: list[dict[str, Any]]) -> Workloads:
         rolling, rollouts, undo, abort = [], [], [], []
-        for obj in environment_objects(model, rules=False):
+        for obj in objects:
             kind, name = obj["kind"], obj["metadata"]["name"]
             service = model.services.get(name)
             # `deploy { rollback = false }` leaves a failed rollout where it stopped, for debugging.
@@ -72,6 +72,12 @@ class Workloads:
                 if rollback:
                     abort.append(name)
         return Workloads(rolling, rollouts, undo, abort)
+
+
+def cluster_objects(model: ir.EnvironmentModel) -> list[dict[str, Any]]:
+    """The environment's objects as the Kubernetes target makes them (less its rules, which no
+    step reads): computed once per job and handed to each step that looks at them."""
+    return environment_objects(model, rules=False)
 
 
 def lines(items: list[str]) -> str:
@@ -342,7 +348,9 @@ def registry_logins(model: ir.EnvironmentModel) -> list[dict[str, Any]]:
     return [registry_login(r, f"Log in to {literal(r)} (read)", "login-ghcr-read") for r in registries]
 
 
-def apply_step(model: ir.EnvironmentModel, namespace: str, preview: bool) -> dict[str, Any]:
+def apply_step(
+    model: ir.EnvironmentModel, namespace: str, preview: bool, objects: list[dict[str, Any]]
+) -> dict[str, Any]:
     env: dict[str, str] = {
         "OVERLAY": literal(model.name),
         "NAMESPACE": namespace,
@@ -350,7 +358,7 @@ def apply_step(model: ir.EnvironmentModel, namespace: str, preview: bool) -> dic
         "IMAGES": images(model),
     }
     if not preview:
-        workloads = Workloads.of(model)
+        workloads = Workloads.of(model, objects)
         env["UNDO"] = lines(workloads.undo)
         env["ABORT"] = lines(workloads.abort)
     else:
@@ -358,7 +366,7 @@ def apply_step(model: ir.EnvironmentModel, namespace: str, preview: bool) -> dic
             "PREVIEW_NAMESPACE": namespace,
             "OVERLAY_NAMESPACE": literal(model.environment.namespace or ""),
             "PREVIEW_HOST_PREFIX": "${{ steps.preview.outputs.host_prefix }}",
-            "PREVIEW_EDITS": literal(json.dumps(preview_edits(model))),
+            "PREVIEW_EDITS": literal(json.dumps(preview_edits(model, objects))),
         }
     # A preview has nothing to roll back to: the revisions are recorded for deploys only.
     script = PRELUDE + PIN + ("" if preview else RECORD) + APPLY
@@ -369,36 +377,53 @@ def apply_step(model: ir.EnvironmentModel, namespace: str, preview: bool) -> dic
 SECRET_NAME = re.compile(r"(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*\Z", re.IGNORECASE)
 
 
-def mounted_secrets(model: ir.EnvironmentModel) -> list[ir.Secret]:
-    """The declared secrets the environment's pods read (projected volumes, `secretKeyRef`)."""
+def _pod_specs(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    spec = obj.get("spec", {})
+    if obj["kind"] == "CronJob":
+        return [spec["jobTemplate"]["spec"]["template"]["spec"]]
+    template = spec.get("template")
+    return [template["spec"]] if isinstance(template, dict) and "spec" in template else []
+
+
+def mounted_secrets(model: ir.EnvironmentModel, objects: list[dict[str, Any]]) -> list[ir.Secret]:
+    """The declared secrets the environment's pods read: items of their volumes (the Kubernetes
+    target mounts secrets as projected or secret volumes) and `secretKeyRef` variables."""
     found: set[str] = set()
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for key in ("secret", "secretKeyRef"):
-                if isinstance(value.get(key), dict) and "name" in value[key]:
-                    found.add(value[key]["name"])
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(environment_objects(model, rules=False))
+    for obj in objects:
+        for pod in _pod_specs(obj):
+            for volume in pod.get("volumes", []):
+                if "secret" in volume:
+                    found.add(volume["secret"]["secretName"])
+                for source in volume.get("projected", {}).get("sources", []):
+                    if "secret" in source:
+                        found.add(source["secret"]["name"])
+            for container in [*pod.get("initContainers", []), *pod.get("containers", [])]:
+                for variable in container.get("env", []):
+                    reference = variable.get("valueFrom", {}).get("secretKeyRef")
+                    if reference:
+                        found.add(reference["name"])
     return [secret for name, secret in model.secrets.items() if name in found]
 
 
-def secrets_step(model: ir.EnvironmentModel, namespace: str) -> dict[str, Any] | None:
-    """Creates the environment's `env()` secrets in the cluster, checks its `file()` ones exist."""
-    env: dict[str, str] = {"NAMESPACE": namespace}
-    pairs, local = [], []
-    for secret in mounted_secrets(model):
+def from_environment(named: list[tuple[str, ir.Secret]], env: dict[str, str]) -> list[str]:
+    """`<Secret name> <VAR>` lines for the `env(VAR)` secrets among (Secret name, secret), each
+    VAR's value added to the step's `env` as `STACKC_SECRET_<VAR>` from the GitHub environment's
+    secret VAR (a VAR GitHub cannot name is reported by `secret_name_diagnostics`)."""
+    pairs = []
+    for name, secret in named:
         if isinstance(secret.source, ir.EnvSource) and SECRET_NAME.match(secret.source.variable):
             variable = secret.source.variable
-            pairs.append(f"{secret.name} {variable}")
+            pairs.append(f"{name} {variable}")
             env[f"STACKC_SECRET_{variable}"] = f"${{{{ secrets.{variable} }}}}"
-        elif isinstance(secret.source, ir.FileSource):
-            local.append(secret.name)
+    return pairs
+
+
+def secrets_step(model: ir.EnvironmentModel, namespace: str, objects: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Creates the environment's `env()` secrets in the cluster, checks its `file()` ones exist."""
+    env: dict[str, str] = {"NAMESPACE": namespace}
+    mounted = mounted_secrets(model, objects)
+    pairs = from_environment([(secret.name, secret) for secret in mounted], env)
+    local = [secret.name for secret in mounted if isinstance(secret.source, ir.FileSource)]
     if not pairs and not local:
         return None
     env |= {"FROM_ENVIRONMENT": lines(pairs), "LOCAL": lines(local)}
@@ -414,12 +439,8 @@ def monitoring_step(model: ir.EnvironmentModel) -> dict[str, Any] | None:
     if not monitored(model):
         return None
     env: dict[str, str] = {"NAMESPACE": MONITORING_NAMESPACE}
-    pairs = []
-    for name, (_, secret) in notify_secrets({model.name: model}).items():
-        if isinstance(secret.source, ir.EnvSource) and SECRET_NAME.match(secret.source.variable):
-            variable = secret.source.variable
-            pairs.append(f"{credential_secret_name(model.stack.name, name)} {variable}")
-            env[f"STACKC_SECRET_{variable}"] = f"${{{{ secrets.{variable} }}}}"
+    credentials = notify_secrets({model.name: model}).items()
+    pairs = from_environment([(credential_secret_name(model.stack.name, n), s) for n, (_, s) in credentials], env)
     env |= {"FROM_ENVIRONMENT": lines(pairs), "LOCAL": "", "FOLDER": MONITORING_FOLDER}
     run = SECRETS + 'kubectl apply --server-side --field-manager=stackc-deploy -k "${FOLDER}"\n'
     return {"name": "Monitoring configuration", "id": "monitoring", "env": env, "run": run}
@@ -429,7 +450,7 @@ def secret_name_diagnostics(models: dict[str, ir.EnvironmentModel]) -> list[Diag
     """`env(VAR)` secrets whose VAR cannot name a GitHub secret: the deploy cannot create them."""
     found = []
     for env, model in models.items():
-        for secret in mounted_secrets(model):
+        for secret in mounted_secrets(model, cluster_objects(model)):
             source = secret.source
             if isinstance(source, ir.EnvSource) and not SECRET_NAME.match(source.variable):
                 found.append(
@@ -446,8 +467,10 @@ def secret_name_diagnostics(models: dict[str, ir.EnvironmentModel]) -> list[Diag
     return found
 
 
-def wait_step(model: ir.EnvironmentModel, namespace: str, timeout: int) -> dict[str, Any]:
-    workloads = Workloads.of(model)
+def wait_step(
+    model: ir.EnvironmentModel, namespace: str, timeout: int, objects: list[dict[str, Any]]
+) -> dict[str, Any]:
+    workloads = Workloads.of(model, objects)
     seconds = wait_seconds(timeout)
     return {
         "name": f"Wait for the rollout (at most {seconds}s)",
@@ -462,8 +485,10 @@ def wait_step(model: ir.EnvironmentModel, namespace: str, timeout: int) -> dict[
     }
 
 
-def rollback_step(model: ir.EnvironmentModel, namespace: str) -> dict[str, Any] | None:
-    workloads = Workloads.of(model)
+def rollback_step(
+    model: ir.EnvironmentModel, namespace: str, objects: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    workloads = Workloads.of(model, objects)
     if not workloads.undo and not workloads.abort:
         return None
     return {
@@ -500,13 +525,13 @@ def smoke_step(model: ir.EnvironmentModel) -> dict[str, Any] | None:
     return {"name": "Smoke-test the gateway routes", "id": "smoke", "env": {"URLS": lines(urls)}, "run": SMOKE}
 
 
-def preview_edits(model: ir.EnvironmentModel) -> list[dict[str, Any]]:
+def preview_edits(model: ir.EnvironmentModel, objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """JSON-pointer places in the overlay's Ingresses to change for a preview: hosts (prefixed with
     `pr-<number>.`, so pull requests never share a host) and values that name the overlay's namespace
     (the ingress-nginx `custom-headers` reference)."""
     namespace = model.environment.namespace or ""
     edits: list[dict[str, Any]] = []
-    for obj in environment_objects(model, rules=False):
+    for obj in objects:
         if obj["kind"] != "Ingress":
             continue
         name = obj["metadata"]["name"]

@@ -61,20 +61,21 @@ def condition(dispatched: bool) -> str:
 
 def deploy_job(model: ir.EnvironmentModel, previous: Job | None, timeout: int, dispatched: bool) -> Job:
     namespace = literal(model.environment.namespace or "")
+    objects = cluster.cluster_objects(model)
     steps: list[dict[str, Any]] = [
         checkout(),
         cluster.credentials(model),
         *cluster.registry_logins(model),
-        cluster.apply_step(model, namespace, preview=False),
+        cluster.apply_step(model, namespace, preview=False, objects=objects),
     ]
-    for extra in (cluster.secrets_step(model, namespace), cluster.monitoring_step(model)):
+    for extra in (cluster.secrets_step(model, namespace, objects), cluster.monitoring_step(model)):
         if extra is not None:
             steps.append(extra)
-    steps.append(cluster.wait_step(model, namespace, timeout))
+    steps.append(cluster.wait_step(model, namespace, timeout, objects))
     smoke = cluster.smoke_step(model)
     if smoke is not None:
         steps.append(smoke)
-    rollback = cluster.rollback_step(model, namespace)
+    rollback = cluster.rollback_step(model, namespace, objects)
     if rollback is not None:
         steps.append(rollback)
     gate = "approval, " if model.environment.approval else ""

@@ -98,17 +98,18 @@ def image_job(service: ir.Service, pipeline: ir.Pipeline) -> Job:
 
 
 def deploy_job(model: ir.EnvironmentModel, images: list[str], timeout: int) -> Job:
+    objects = cluster.cluster_objects(model)
     steps = [
         checkout(),
         names_step(model),
         cluster.credentials(model),
         *cluster.registry_logins(model),
-        cluster.apply_step(model, NAMESPACE, preview=True),
+        cluster.apply_step(model, NAMESPACE, preview=True, objects=objects),
     ]
-    secrets = cluster.secrets_step(model, NAMESPACE)
+    secrets = cluster.secrets_step(model, NAMESPACE, objects)
     if secrets is not None:
         steps.append(secrets)
-    steps.append(cluster.wait_step(model, NAMESPACE, timeout))
+    steps.append(cluster.wait_step(model, NAMESPACE, timeout, objects))
     return Job(
         f"preview-{model.name}",
         f"preview {model.name}",
