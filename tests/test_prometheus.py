@@ -242,18 +242,24 @@ def test_every_slo_has_recordings_alerts_and_tests(built: dict) -> None:
                         assert (ticket, env) in fired
 
 
+def alert_cases(tests: list[dict[str, Any]]) -> tuple[set[tuple[str, str, str]], set[str]]:
+    """From promtool test groups: (alert, service, environment) of every case that expects an alert
+    to fire, and the alert names some case expects to stay quiet."""
+    checks = [t for group in tests for t in group.get("alert_rule_test", [])]
+    fired = {
+        (t["alertname"], e["exp_labels"]["service"], e["exp_labels"]["environment"])
+        for t in checks
+        for e in t["exp_alerts"]
+    }
+    return fired, {t["alertname"] for t in checks if not t["exp_alerts"]}
+
+
 def test_every_scraped_service_has_platform_alerts_and_tests(built: dict) -> None:
     for folder, models, _ in built.values():
         stack = next(iter(models.values())).stack.name
         groups = {g["name"]: g for g in load(folder, f"prometheus/rules/{stack}-platform.rules.yaml")["groups"]}
         tests = load(folder, f"prometheus/tests/{stack}-platform.test.yaml")["tests"]
-        fired = {
-            (t["alertname"], e["exp_labels"]["service"], e["exp_labels"]["environment"])
-            for group in tests
-            for t in group.get("alert_rule_test", [])
-            for e in t["exp_alerts"]
-        }
-        quiet = {t["alertname"] for group in tests for t in group.get("alert_rule_test", []) if not t["exp_alerts"]}
+        fired, quiet = alert_cases(tests)
         for env, model in models.items():
             jobs = load(folder, f"prometheus/{env}/prometheus.yml")["scrape_configs"]
             for job in jobs:

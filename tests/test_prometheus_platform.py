@@ -22,6 +22,7 @@ import yaml
 from building import build_target
 from stackc import ir
 from stackc.targets.prometheus import config, cron, platform, slo
+from test_prometheus import alert_cases
 from validators import require
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -272,13 +273,7 @@ def test_every_alert_is_labelled_annotated_documented_and_tested(built: Built) -
         for suffix in ("", "-kubernetes"):
             path = folder / "prometheus" / "rules" / f"{stack}-platform{suffix}.rules.yaml"
             tests = load(folder / "prometheus" / "tests" / f"{stack}-platform{suffix}.test.yaml")["tests"]
-            fired = {
-                (t["alertname"], e["exp_labels"]["service"], e["exp_labels"]["environment"])
-                for group in tests
-                for t in group.get("alert_rule_test", [])
-                for e in t["exp_alerts"]
-            }
-            quiet = {t["alertname"] for group in tests for t in group.get("alert_rule_test", []) if not t["exp_alerts"]}
+            fired, quiet = alert_cases(tests)
             for group, rule in rule_alerts(path):
                 name, labels = rule["alert"], rule["labels"]
                 assert re.fullmatch(r"[A-Z][A-Za-z0-9]*", name)
