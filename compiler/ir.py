@@ -496,3 +496,9 @@ class EnvironmentModel(BaseModel):
     @property
     def name(self) -> str:
         return self.environment.name
+
+    @property
+    def monitored(self) -> bool:
+        """Prometheus collects this environment's metrics (`observability { metrics = prometheus }`):
+        what every monitoring output (rules, scrape jobs, monitors, dashboards' metrics) follows."""
+        return self.observability is not None and self.observability.metrics == "prometheus"

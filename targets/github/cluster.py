@@ -22,7 +22,7 @@ from stackc import ir
 from stackc.diagnostics import Diagnostic, Severity
 from stackc.targets.kubernetes import environment_objects
 from stackc.targets.kubernetes.alerting import credential_secret_name, notify_secrets
-from stackc.targets.kubernetes.monitoring import MONITORING_NAMESPACE, monitored
+from stackc.targets.kubernetes.monitoring import MONITORING_NAMESPACE
 
 from .expressions import literal
 from .jobs import registry_login
@@ -436,7 +436,7 @@ MONITORING_FOLDER = "deploy/kubernetes/monitoring"
 def monitoring_step(model: ir.EnvironmentModel) -> dict[str, Any] | None:
     """`kubernetes/monitoring/` (Alertmanager's config Secret, the dashboards) applied to the
     environment's cluster, after the notify credentials that come from `env()` are created there."""
-    if not monitored(model):
+    if not model.monitored:
         return None
     env: dict[str, str] = {"NAMESPACE": MONITORING_NAMESPACE}
     credentials = notify_secrets({model.name: model}).items()

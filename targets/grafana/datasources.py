@@ -64,11 +64,7 @@ def grafana_models(models: dict[str, ir.EnvironmentModel]) -> dict[str, ir.Envir
 
 def metric_models(models: dict[str, ir.EnvironmentModel]) -> dict[str, ir.EnvironmentModel]:
     """The Grafana environments whose metrics Prometheus collects (and whose rules the Prometheus target emits)."""
-    return {
-        env: m
-        for env, m in grafana_models(models).items()
-        if m.observability is not None and m.observability.metrics == "prometheus"
-    }
+    return {env: m for env, m in grafana_models(models).items() if m.monitored}
 
 
 def backends(models: dict[str, ir.EnvironmentModel]) -> Backends:

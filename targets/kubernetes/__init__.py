@@ -118,7 +118,7 @@ def emit_service_objects(model: ir.EnvironmentModel, service: ir.Service) -> lis
         objects.append(workloads.emit_horizontal_pod_autoscaler(model, service, target_kind, api))
     if low > 1:
         objects.append(workloads.emit_pod_disruption_budget(model, service.name, "service"))
-    if monitoring.monitored(model):
+    if model.monitored:
         monitor = monitoring.emit_service_monitor(model, service)
         if monitor is not None:
             objects.append(monitor)
@@ -126,7 +126,7 @@ def emit_service_objects(model: ir.EnvironmentModel, service: ir.Service) -> lis
 
 
 def scraped_ports(model: ir.EnvironmentModel) -> dict[str, int]:
-    if not monitoring.monitored(model):
+    if not model.monitored:
         return {}
     ports = {s.name: monitoring.metrics_port(s) for s in model.services.values()}
     return {name: port for name, port in ports.items() if port is not None}
@@ -148,7 +148,7 @@ def environment_objects(model: ir.EnvironmentModel, *, rules: bool = True) -> li
     for gateway in model.gateways.values():
         objects.extend(ingress.emit_gateway(model, gateway))
     objects.extend(network.emit_network_policies(model, jobs, scraped_ports(model), monitoring.trace_port(model)))
-    if rules and monitoring.monitored(model):
+    if rules and model.monitored:
         objects.extend(monitoring.emit_prometheus_rules(model))
     return objects
 

@@ -18,7 +18,7 @@ from typing import Any
 from stackc import ir
 from stackc.targets import Document
 from stackc.targets.kubernetes import env, secrets
-from stackc.targets.kubernetes.monitoring import MONITORING_NAMESPACE, monitored
+from stackc.targets.kubernetes.monitoring import MONITORING_NAMESPACE
 from stackc.targets.kubernetes.names import common_labels, file_name
 from stackc.targets.prometheus import names as prometheus_names
 from stackc.targets.prometheus.alertmanager import emit_alertmanager
@@ -88,7 +88,7 @@ def _dashboards(models: dict[str, ir.EnvironmentModel]) -> dict[str, dict[str, A
 
 def emit(models: dict[str, ir.EnvironmentModel]) -> list[Document]:
     """The documents of `kubernetes/monitoring/`, from every monitored environment."""
-    watched = {name: model for name, model in models.items() if monitored(model)}
+    watched = {name: model for name, model in models.items() if model.monitored}
     if not watched:
         return []
     first = next(iter(watched.values()))

@@ -23,10 +23,6 @@ MONITORING_NAMESPACE = "monitoring"
 MONITORING_API = "monitoring.coreos.com/v1"
 
 
-def monitored(model: ir.EnvironmentModel) -> bool:
-    return model.observability is not None and model.observability.metrics == "prometheus"
-
-
 # Where a cluster's trace backend takes spans (the Jaeger and Zipkin Helm charts' Services in
 # `monitoring`): OTLP over HTTP for Jaeger 2, Zipkin's own JSON API for Zipkin.
 TRACE_ENDPOINTS: dict[str, tuple[str, int]] = {

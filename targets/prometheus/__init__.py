@@ -31,7 +31,7 @@ Rules = tuple[list[dict[str, Any]], list[slo.Alert]]
 
 
 def emit(context: BuildContext) -> TargetOutput:
-    models = {env: m for env, m in context.models.items() if _monitored(m)}
+    models = {env: m for env, m in context.models.items() if m.monitored}
     if not models:
         return TargetOutput()
     stack = next(iter(models.values())).stack.name
@@ -96,7 +96,3 @@ def job_collisions(models: dict[str, ir.EnvironmentModel]) -> list[Diagnostic]:
                 )
     return found
 
-
-def _monitored(model: ir.EnvironmentModel) -> bool:
-    observability = model.observability
-    return observability is not None and observability.metrics == "prometheus"
