@@ -19,7 +19,7 @@ from stackc import ir
 from stackc.targets import Document
 from stackc.targets.kubernetes import env, secrets
 from stackc.targets.kubernetes.monitoring import MONITORING_NAMESPACE
-from stackc.targets.kubernetes.names import common_labels, file_name
+from stackc.targets.kubernetes.names import file_name, metadata
 from stackc.targets.prometheus import names as prometheus_names
 from stackc.targets.prometheus.alertmanager import emit_alertmanager
 from stackc.writers import yaml as yaml_writer
@@ -36,10 +36,6 @@ def config_secret_name(stack: str) -> str:
 
 def credential_secret_name(stack: str, secret: str) -> str:
     return f"{stack}-notify-{secret}"
-
-
-def _meta(model: ir.EnvironmentModel, name: str, labels: dict[str, str] | None = None) -> dict[str, Any]:
-    return {"name": name, "labels": {**common_labels(model), **(labels or {})}}
 
 
 def notify_secrets(models: dict[str, ir.EnvironmentModel]) -> dict[str, tuple[ir.EnvironmentModel, ir.Secret]]:
@@ -99,7 +95,7 @@ def emit(models: dict[str, ir.EnvironmentModel]) -> list[Document]:
         {
             "apiVersion": "v1",
             "kind": "Secret",
-            "metadata": _meta(first, config_secret_name(stack)),
+            "metadata": metadata(first, config_secret_name(stack)),
             "type": "Opaque",
             "stringData": {CONFIG_KEY: yaml_writer.dump(_mounted(config, stack))},
         }
@@ -110,11 +106,13 @@ def emit(models: dict[str, ir.EnvironmentModel]) -> list[Document]:
             objects.append(credential)
     for file, dashboard in sorted(_dashboards(watched).items()):
         name = f"{stack}-dashboard-{file.removesuffix('.json')}"
+        meta = metadata(first, name)
+        meta["labels"][DASHBOARD_LABEL] = "1"
         objects.append(
             {
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
-                "metadata": _meta(first, name, {DASHBOARD_LABEL: "1"}),
+                "metadata": meta,
                 "data": {file: json.dumps(dashboard, indent=2, sort_keys=False)},
             }
         )
