@@ -30,6 +30,7 @@ from typing import Any
 
 from stackc import ir
 from stackc.diagnostics import Severity
+from stackc.targets.otel import sdk_environment
 from stackc.targets.prometheus import config as prometheus_config
 from stackc.targets.prometheus.names import SECRETS_DIR
 
@@ -262,23 +263,16 @@ def plan_monitoring_networks(scope: Scope) -> None:
             join(service.name, TRACES_NETWORK)
 
 
+# Where the Compose trace backends take spans.
+TRACE_ENDPOINTS = {"jaeger": "http://jaeger:4318", "zipkin": "http://zipkin:9411/api/v2/spans"}
+
+
 def otel_environment(stack: Plan | None, model: ir.EnvironmentModel, service: str) -> dict[str, str]:
     """The OpenTelemetry SDK variables of a service in an environment with `traces`; the SDKs
     read them without code (opentelemetry.io "SDK configuration")."""
     if stack is None or stack.traces is None:
         return {}
-    variables = {
-        "OTEL_SERVICE_NAME": service,
-        "OTEL_RESOURCE_ATTRIBUTES": f"deployment.environment={model.name}",
-    }
-    if stack.traces == "jaeger":
-        # Jaeger 2 receives OTLP itself; 4318 is OTLP over HTTP, which every SDK speaks.
-        variables["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://jaeger:4318"
-    else:
-        # Zipkin takes its own JSON format; the SDKs' Zipkin exporter posts it.
-        variables["OTEL_TRACES_EXPORTER"] = "zipkin"
-        variables["OTEL_EXPORTER_ZIPKIN_ENDPOINT"] = "http://zipkin:9411/api/v2/spans"
-    return variables
+    return sdk_environment(service, model.name, stack.traces, TRACE_ENDPOINTS[stack.traces])
 
 
 def _base(scope: Scope, name: str) -> dict[str, Any]:

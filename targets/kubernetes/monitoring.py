@@ -15,6 +15,7 @@ from typing import Any
 from stackc import ir
 from stackc.targets.kubernetes import names
 from stackc.targets.kubernetes.names import metadata, selector_labels
+from stackc.targets.otel import sdk_environment
 from stackc.targets.prometheus import platform, slo
 from stackc.targets.prometheus.config import metrics_endpoint
 
@@ -37,12 +38,7 @@ def tracing_env(model: ir.EnvironmentModel, service: ir.Service) -> dict[str, st
     traces = model.observability.traces if model.observability is not None else "none"
     if traces == "none":
         return {}
-    endpoint, _ = TRACE_ENDPOINTS[traces]
-    variables = {"OTEL_SERVICE_NAME": service.name, "OTEL_RESOURCE_ATTRIBUTES": f"deployment.environment={model.name}"}
-    if traces == "jaeger":
-        variables["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint
-    else:
-        variables |= {"OTEL_TRACES_EXPORTER": "zipkin", "OTEL_EXPORTER_ZIPKIN_ENDPOINT": endpoint}
+    variables = sdk_environment(service.name, model.name, traces, TRACE_ENDPOINTS[traces][0])
     return {k: v for k, v in variables.items() if k not in service.env}
 
 
